@@ -1,0 +1,202 @@
+"""The seller's domain: teams, listings, frozen versions, artifacts, bundles and the audit trail."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from listings.jobs import Job
+
+
+class Role(models.TextChoices):
+    OWNER = "owner", "Owner"
+    EDITOR = "editor", "Editor"
+    VIEWER = "viewer", "Viewer"
+
+
+EDITING_ROLES = (Role.OWNER, Role.EDITOR)
+
+
+class Team(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    name = models.CharField(max_length=100, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Membership(models.Model):
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.EDITOR)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["team", "user"], name="one_membership_per_team")]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.team} ({self.role})"
+
+
+class ProductKind(models.TextChoices):
+    MODEL_PACKAGE = "model_package", "Model package"
+    ALGORITHM = "algorithm", "Algorithm"
+
+
+class ListingStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    SUBMITTED = "submitted", "Submitted for review"
+    CHANGES_REQUESTED = "changes_requested", "Changes requested"
+    APPROVED = "approved", "Approved"
+
+
+class Listing(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="listings")
+    kind = models.CharField(max_length=16, choices=ProductKind.choices)
+    status = models.CharField(max_length=24, choices=ListingStatus.choices, default=ListingStatus.DRAFT,
+                              db_index=True)
+    # Bumped by every content save; a form posts the value it was rendered with, and a save whose value is
+    # stale is refused instead of overwriting a teammate's work.
+    lock_version = models.PositiveIntegerField(default=1)
+
+    # Product information (AWS_RULES.md §1). Limits are enforced by forms and checks from the rules catalog.
+    title = models.CharField(max_length=255)
+    short_description = models.TextField(blank=True)
+
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                                   related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["team", "-updated_at"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ArtifactKind(models.TextChoices):
+    IMAGE = "image", "Container image"
+    MODEL_DATA = "model_data", "Model data"
+    NOTEBOOK = "notebook", "Sample notebook"
+    SAMPLE_DATA = "sample_data", "Sample data"
+    LOGO = "logo", "Logo"
+    DOCUMENTATION = "documentation", "Documentation"
+
+
+class Artifact(models.Model):
+    """An uploaded file attached to a listing. Bytes are stored once under their sha256 (see storage.py)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    listing = models.ForeignKey(Listing, on_delete=models.CASCADE, related_name="artifacts")
+    kind = models.CharField(max_length=16, choices=ArtifactKind.choices)
+    sha256 = models.CharField(max_length=64, db_index=True)
+    size = models.BigIntegerField()
+    original_name = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100, blank=True)
+    tags = models.JSONField(default=dict, blank=True)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                                    related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    @property
+    def storage_key(self) -> str:
+        from listings.storage import key_for_digest
+
+        return key_for_digest(self.sha256)
+
+    def __str__(self) -> str:
+        return f"{self.original_name} ({self.sha256[:12]})"
+
+
+class VersionStatus(models.TextChoices):
+    SUBMITTED = "submitted", "Awaiting review"
+    APPROVED = "approved", "Approved"
+    CHANGES_REQUESTED = "changes_requested", "Changes requested"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+class ListingVersion(models.Model):
+    """The frozen copy taken on submit — the "escrowed copy". Never changed after it is written."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    listing = models.ForeignKey(Listing, on_delete=models.PROTECT, related_name="versions")
+    number = models.PositiveIntegerField()
+    snapshot = models.JSONField()
+    content_hash = models.CharField(max_length=64)
+    status = models.CharField(max_length=24, choices=VersionStatus.choices, default=VersionStatus.SUBMITTED,
+                              db_index=True)
+    validation_run = models.ForeignKey("validation.ValidationRun", on_delete=models.PROTECT, null=True,
+                                       related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                                   related_name="+")
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_reason = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["listing", "number"], name="unique_version_number"),
+            # At most one version of a listing waits for review at a time (Wagtail's in-progress rule).
+            models.UniqueConstraint(fields=["listing"], condition=models.Q(status="submitted"),
+                                    name="one_open_submission_per_listing"),
+        ]
+        ordering = ["-number"]
+
+    def __str__(self) -> str:
+        return f"{self.listing} v{self.number}"
+
+
+class ListingEvent(models.Model):
+    """Append-only audit trail (Saleor ``OrderEvent``): who did what, when, with what data.
+
+    The actor is kept as an e-mail snapshot too, so the trail survives the deletion of the user.
+    """
+
+    listing = models.ForeignKey(Listing, on_delete=models.SET_NULL, null=True, related_name="events")
+    type = models.CharField(max_length=64, db_index=True)  # dotted: listing.submitted, review.approved …
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                              related_name="+")
+    actor_email = models.CharField(max_length=254, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("Audit events are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("Audit events are append-only.")
+
+    def __str__(self) -> str:
+        return f"{self.type} by {self.actor_email or 'system'}"
+
+
+class SubmissionBundle(Job):
+    """The exported zip of one approved version."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    version = models.ForeignKey(ListingVersion, on_delete=models.PROTECT, related_name="bundles")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                                     related_name="+")
+    sha256 = models.CharField(max_length=64, blank=True)
+    size = models.BigIntegerField(null=True, blank=True)
+    storage_key = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    @property
+    def filename(self) -> str:
+        listing = self.version.listing
+        return f"marketplace-bundle-{listing.id.hex[:8]}-v{self.version.number}.zip"

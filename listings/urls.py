@@ -1,0 +1,18 @@
+from django.urls import path
+
+from listings.views import bundles, listings, review
+
+urlpatterns = [
+    path("", listings.home, name="home"),
+    path("listings/", listings.listing_list, name="listing-list"),
+    path("listings/new/", listings.listing_create, name="listing-create"),
+    path("listings/<uuid:listing_id>/", listings.listing_detail, name="listing-detail"),
+    path("listings/<uuid:listing_id>/edit/", listings.listing_edit, name="listing-edit"),
+    path("listings/<uuid:listing_id>/submit/", listings.listing_submit, name="listing-submit"),
+    path("versions/<uuid:version_id>/export/", bundles.export, name="version-export"),
+    path("bundles/<uuid:bundle_id>/download/", bundles.download, name="bundle-download"),
+    path("review/", review.queue, name="review-queue"),
+    path("review/<uuid:version_id>/", review.version_review, name="review-version"),
+    path("review/<uuid:version_id>/approve/", review.approve, name="review-approve"),
+    path("review/<uuid:version_id>/request-changes/", review.request_changes, name="review-request-changes"),
+]

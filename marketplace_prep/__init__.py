@@ -1,0 +1,3 @@
+from marketplace_prep.celery import app as celery_app
+
+__all__ = ["celery_app"]

@@ -1,0 +1,68 @@
+"""Personas (STYLE.md 10): alice (owner) and bob (editor) and vera (viewer) on team A, charlie on team B,
+rita a reviewer. Tests run on real PostgreSQL and Redis — `make test` points the settings at them."""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+from django.conf import settings
+
+from tests.factories import ListingFactory, MembershipFactory, TeamFactory, UserFactory, make_reviewer
+
+
+def pytest_configure(config):
+    engine = settings.DATABASES["default"]["ENGINE"]
+    if "postgresql" not in engine or not os.environ.get("REDIS_URL"):
+        raise pytest.UsageError(
+            "The suite runs on real PostgreSQL and Redis. Use `make test` (it sets DATABASE_URL and REDIS_URL)."
+        )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _fresh_var_dir():
+    """Artifacts, exports and scratch of this run live in VAR_DIR (var/test); start it empty."""
+    for root in (settings.ARTIFACT_ROOT, settings.EXPORT_ROOT, settings.SCRATCH_ROOT):
+        shutil.rmtree(root, ignore_errors=True)
+        root.mkdir(parents=True, exist_ok=True)
+
+
+@pytest.fixture
+def team_a(db):
+    return TeamFactory(name="Team A")
+
+
+@pytest.fixture
+def team_b(db):
+    return TeamFactory(name="Team B")
+
+
+@pytest.fixture
+def alice(team_a):
+    return MembershipFactory(team=team_a, user=UserFactory(username="alice"), role="owner").user
+
+
+@pytest.fixture
+def bob(team_a):
+    return MembershipFactory(team=team_a, user=UserFactory(username="bob"), role="editor").user
+
+
+@pytest.fixture
+def vera(team_a):
+    return MembershipFactory(team=team_a, user=UserFactory(username="vera"), role="viewer").user
+
+
+@pytest.fixture
+def charlie(team_b):
+    return MembershipFactory(team=team_b, user=UserFactory(username="charlie"), role="owner").user
+
+
+@pytest.fixture
+def rita(db):
+    return make_reviewer("rita")
+
+
+@pytest.fixture
+def listing(team_a, alice):
+    return ListingFactory(team=team_a, created_by=alice)

@@ -1,0 +1,134 @@
+from __future__ import annotations
+
+import pytest
+
+from listings import services
+from listings.errors import Conflict, NotAllowed, ServiceError
+from listings.models import ListingEvent, ListingStatus, VersionStatus
+from tests.factories import ListingFactory
+from tests.helpers import submitted_version, validate_now
+
+pytestmark = pytest.mark.django_db
+
+
+def test_creating_a_listing_records_who_created_it(team_a, alice):
+    listing = services.listing_create(team=team_a, actor=alice, kind="algorithm", title="Churn", short_description="x")
+    event = ListingEvent.objects.get(listing=listing)
+    assert (event.type, event.actor_email) == ("listing.created", "alice@example.com")
+
+
+def test_viewer_cannot_create_or_edit(team_a, vera, listing):
+    with pytest.raises(NotAllowed):
+        services.listing_create(team=team_a, actor=vera, kind="algorithm", title="x")
+    with pytest.raises(NotAllowed):
+        services.listing_update(listing=listing, actor=vera, lock_version=listing.lock_version, changes={"title": "y"})
+
+
+def test_stale_edit_is_refused_and_shows_the_teammates_value(listing, alice, bob):
+    seen = listing.lock_version
+    services.listing_update(listing=listing, actor=alice, lock_version=seen, changes={"title": "Alice's title"})
+    with pytest.raises(Conflict) as exc:
+        services.listing_update(listing=listing, actor=bob, lock_version=seen, changes={"title": "Bob's title"})
+    assert exc.value.current["title"] == "Alice's title"
+    listing.refresh_from_db()
+    assert listing.title == "Alice's title"
+
+
+def test_submit_needs_a_finished_passing_run_of_this_exact_content(listing, alice):
+    with pytest.raises(ServiceError, match="Validate"):
+        services.listing_submit(listing=listing, actor=alice)
+    validate_now(listing, alice)
+    services.listing_update(listing=listing, actor=alice, lock_version=listing.lock_version, changes={"title": "Changed"})
+    with pytest.raises(ServiceError, match="Validate"):
+        services.listing_submit(listing=listing, actor=alice)
+
+
+def test_submit_is_refused_while_blocking_findings_remain(team_a, alice):
+    listing = ListingFactory(team=team_a, title="t" * 73)
+    run = validate_now(listing, alice)
+    assert run.verdict == "failed"
+    with pytest.raises(ServiceError, match="problems"):
+        services.listing_submit(listing=listing, actor=alice)
+
+
+def test_submit_freezes_version_one(listing, alice):
+    version = submitted_version(listing, alice)
+    listing.refresh_from_db()
+    assert version.number == 1
+    assert version.snapshot["product"]["title"] == listing.title
+    assert listing.status == ListingStatus.SUBMITTED
+
+
+def test_double_submit_leaves_one_version(listing, alice):
+    submitted_version(listing, alice)
+    with pytest.raises(ServiceError):
+        services.listing_submit(listing=listing, actor=alice)
+    assert listing.versions.count() == 1
+
+
+def test_reviewer_approves_and_the_listing_is_approved(listing, alice, rita):
+    version = submitted_version(listing, alice)
+    services.review_approve(version=version, actor=rita)
+    listing.refresh_from_db()
+    version.refresh_from_db()
+    assert (listing.status, version.status, version.decided_by) == ("approved", "approved", rita)
+    assert listing.events.filter(type="review.approved", actor=rita).exists()
+
+
+def test_seller_cannot_approve_and_reviewer_cannot_approve_own_team(listing, alice, team_a, rita):
+    version = submitted_version(listing, alice)
+    with pytest.raises(NotAllowed):
+        services.review_approve(version=version, actor=alice)
+    team_a.memberships.create(user=rita, role="viewer")
+    with pytest.raises(NotAllowed):
+        services.review_approve(version=version, actor=rita)
+
+
+def test_second_decision_loses_and_is_told_who_decided(listing, alice, rita):
+    from tests.factories import make_reviewer
+
+    other = make_reviewer("ruth")
+    version = submitted_version(listing, alice)
+    services.review_approve(version=version, actor=rita)
+    with pytest.raises(Conflict, match="rita already decided"):
+        services.review_request_changes(version=version, actor=other, reason="Needs a logo")
+    version.refresh_from_db()
+    assert version.status == VersionStatus.APPROVED
+
+
+def test_request_changes_needs_a_reason(listing, alice, rita):
+    version = submitted_version(listing, alice)
+    with pytest.raises(ServiceError, match="reason"):
+        services.review_request_changes(version=version, actor=rita, reason="  ")
+
+
+def test_editing_an_approved_listing_starts_a_new_draft_and_keeps_the_version(listing, alice, rita):
+    version = submitted_version(listing, alice)
+    services.review_approve(version=version, actor=rita)
+    listing.refresh_from_db()
+    services.listing_update(listing=listing, actor=alice, lock_version=listing.lock_version, changes={"title": "v2 title"})
+    listing.refresh_from_db()
+    version.refresh_from_db()
+    assert listing.status == ListingStatus.DRAFT
+    assert version.snapshot["product"]["title"] != "v2 title"
+
+
+def test_audit_events_are_append_only(listing, alice):
+    from listings.events import record_event
+
+    event = record_event(listing=listing, type="listing.updated", actor=alice)
+    with pytest.raises(ValueError):
+        event.save()
+    with pytest.raises(ValueError):
+        event.delete()
+
+
+def test_audit_trail_survives_deleting_the_user(listing):
+    from listings.events import record_event
+    from tests.factories import UserFactory
+
+    zoe = UserFactory(username="zoe")
+    record_event(listing=listing, type="listing.updated", actor=zoe)
+    zoe.delete()
+    kept = listing.events.get(type="listing.updated")
+    assert kept.actor is None and kept.actor_email == "zoe@example.com"

@@ -1,0 +1,117 @@
+"""Pages as users use them: tenancy (charlie gets 404 everywhere), roles, forms with errors at the field."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from listings import services
+from tests.helpers import submitted_version, validate_now
+
+pytestmark = pytest.mark.django_db
+
+
+def _urls_for(listing, version=None, run=None, bundle=None):
+    urls = [
+        ("get", reverse("listing-detail", args=[listing.id])),
+        ("post", reverse("listing-edit", args=[listing.id])),
+        ("post", reverse("listing-submit", args=[listing.id])),
+        ("post", reverse("validation-start", args=[listing.id])),
+    ]
+    if run:
+        urls.append(("get", reverse("validation-run", args=[listing.id, run.id])))
+    if version:
+        urls.append(("post", reverse("version-export", args=[version.id])))
+    if bundle:
+        urls.append(("get", reverse("bundle-download", args=[bundle.id])))
+    return urls
+
+
+def test_charlie_gets_404_on_every_url_of_team_as_listing(client, listing, alice, charlie, rita):
+    run = validate_now(listing, alice)
+    version = submitted_version(listing, alice)
+    services.review_approve(version=version, actor=rita)
+    bundle = services.bundle_request(version=version, actor=alice)
+    client.force_login(charlie)
+    for method, url in _urls_for(listing, version, run, bundle):
+        response = getattr(client, method)(url)
+        assert response.status_code == 404, url
+
+
+def test_anonymous_is_sent_to_login(client, listing):
+    for method, url in _urls_for(listing):
+        response = getattr(client, method)(url)
+        assert response.status_code == 302 and "/accounts/login/" in response["Location"], url
+
+
+def test_listing_list_shows_only_my_teams(client, listing, alice, charlie, team_b):
+    from tests.factories import ListingFactory
+
+    other = ListingFactory(team=team_b, title="Team B secret model")
+    client.force_login(alice)
+    body = client.get(reverse("listing-list")).content.decode()
+    assert listing.title in body and other.title not in body
+
+
+def test_create_form_shows_aws_limit_next_to_the_field(client, alice):
+    client.force_login(alice)
+    response = client.post(reverse("listing-create"), {"kind": "model_package", "title": "x" * 73,
+                                                       "short_description": "Fine."})
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert "at most 72 characters" in " ".join(form.errors["title"])
+
+
+def test_create_form_rejects_space_before_trademark(client, alice):
+    client.force_login(alice)
+    response = client.post(reverse("listing-create"), {"kind": "model_package", "title": "Churn ™",
+                                                       "short_description": "Fine."})
+    assert "™" in " ".join(response.context["form"].errors["title"])
+
+
+def test_stale_form_is_refused_with_a_clear_message(client, listing, alice, bob):
+    seen = listing.lock_version
+    services.listing_update(listing=listing, actor=bob, lock_version=seen, changes={"title": "Bob's title"})
+    client.force_login(alice)
+    response = client.post(reverse("listing-edit", args=[listing.id]),
+                           {"title": "Alice's title", "short_description": "x", "lock_version": seen})
+    assert response.status_code == 409
+    body = response.content.decode()
+    assert "teammate saved" in body and "Bob&#x27;s title" in body
+    listing.refresh_from_db()
+    assert listing.title == "Bob's title"
+
+
+def test_viewer_sees_no_edit_form_and_cannot_post(client, listing, vera):
+    client.force_login(vera)
+    assert client.get(reverse("listing-detail", args=[listing.id])).context["form"] is None
+    response = client.post(reverse("listing-edit", args=[listing.id]),
+                           {"title": "x", "short_description": "y", "lock_version": listing.lock_version})
+    assert response.status_code == 403
+
+
+def test_seller_cannot_open_the_review_queue_or_approve(client, listing, alice):
+    version = submitted_version(listing, alice)
+    client.force_login(alice)
+    assert client.get(reverse("review-queue")).status_code == 403
+    assert client.post(reverse("review-approve", args=[version.id])).status_code == 404
+
+
+def test_reviewer_queue_lists_submitted_versions(client, listing, alice, rita):
+    submitted_version(listing, alice)
+    client.force_login(rita)
+    assert listing.title in client.get(reverse("review-queue")).content.decode()
+
+
+def test_login_is_rate_limited(client, alice, settings):
+    settings.LOGIN_ATTEMPTS_PER_WINDOW = 3
+    for _ in range(3):
+        assert client.post(reverse("login"), {"username": "alice", "password": "wrong"}).status_code == 200
+    response = client.post(reverse("login"), {"username": "alice", "password": "correct-horse-battery-staple"})
+    assert response.status_code == 429
+
+
+def test_rules_page_lists_the_catalog(client, alice):
+    client.force_login(alice)
+    body = client.get(reverse("rules")).content.decode()
+    assert "listing.E002" in body and "72" in body

@@ -1,0 +1,47 @@
+"""The product-information rules, each just inside and just outside its limit (no database)."""
+
+from __future__ import annotations
+
+import pytest
+
+from validation.checks.listing import product_information
+from validation.checks.registry import Subject
+from validation.rules import limit
+
+
+def _failed(title="Churn Predictor", short="Predicts churn."):
+    return {f.code for f in product_information(Subject({"product": {"title": title, "short_description": short}}))
+            if f.outcome == "failed"}
+
+
+@pytest.mark.parametrize("length,fails", [(limit("listing.E002"), False), (limit("listing.E002") + 1, True)])
+def test_title_length(length, fails):
+    assert ("listing.E002" in _failed(title="t" * length)) is fails
+
+
+@pytest.mark.parametrize("length,fails", [(limit("listing.E006"), False), (limit("listing.E006") + 1, True)])
+def test_short_description_length(length, fails):
+    assert ("listing.E006" in _failed(short="s" * length)) is fails
+
+
+@pytest.mark.parametrize("length,warns", [(limit("listing.W007"), False), (limit("listing.W007") + 1, True)])
+def test_short_description_guidance(length, warns):
+    assert ("listing.W007" in _failed(short="s" * length)) is warns
+
+
+def test_empty_fields_are_required():
+    assert {"listing.E001", "listing.E005"} <= _failed(title="  ", short="")
+
+
+def test_leading_white_space_and_trademark_spacing():
+    assert "listing.E003" in _failed(title=" Churn")
+    assert "listing.E004" in _failed(title="Churn ™")
+    assert not {"listing.E003", "listing.E004"} & _failed(title="Churn™")
+
+
+def test_control_characters_are_located():
+    findings = [f for f in product_information(Subject({"product": {"title": "Ch\x07urn", "short_description": "ok\x1f"}}))
+                if f.code == "listing.E008" and f.outcome == "failed"]
+    assert {f.location for f in findings} == {"field:title", "field:short_description"}
+    assert any(f.measured["positions"] == [3] for f in findings)
+    assert "listing.E008" not in _failed(short="tabs\tand\nnewlines are fine")

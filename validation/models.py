@@ -1,0 +1,68 @@
+"""Validation runs and their findings."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+from listings.jobs import Job
+from validation.findings import Outcome, Severity
+
+
+class Verdict(models.TextChoices):
+    PENDING = "", "Pending"
+    PASSED = "passed", "Passed"  # no blocking failure (warnings may remain)
+    FAILED = "failed", "Failed"  # at least one blocking failure
+
+
+class ValidationRun(Job):
+    """One run of the checks over one exact content of a listing (identified by ``content_hash``)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    listing = models.ForeignKey("listings.Listing", on_delete=models.CASCADE, related_name="validation_runs")
+    content_hash = models.CharField(max_length=64, db_index=True)
+    policy = models.CharField(max_length=32)
+    verdict = models.CharField(max_length=8, choices=Verdict.choices, default=Verdict.PENDING, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                                   related_name="+")
+    checks_total = models.PositiveSmallIntegerField(default=0)
+    checks_done = models.PositiveSmallIntegerField(default=0)
+    summary = models.JSONField(default=dict, blank=True)  # counts by outcome/severity, filled on finish
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["listing", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"run {self.id.hex[:8]} of {self.listing_id}"
+
+
+class Finding(models.Model):
+    run = models.ForeignKey(ValidationRun, on_delete=models.CASCADE, related_name="findings")
+    check_name = models.CharField(max_length=64)
+    code = models.CharField(max_length=32, db_index=True)
+    severity = models.CharField(max_length=8, choices=[(s.value, s.value) for s in Severity])
+    outcome = models.CharField(max_length=8, choices=[(o.value, o.value) for o in Outcome], db_index=True)
+    message = models.TextField()
+    hint = models.TextField(blank=True)
+    location = models.CharField(max_length=500, blank=True)
+    source = models.CharField(max_length=16, blank=True)
+    measured = models.JSONField(default=dict, blank=True)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [
+            # A re-delivered task must not duplicate findings: each run writes a position once.
+            models.UniqueConstraint(fields=["run", "position"], name="finding_position_unique_per_run"),
+        ]
+
+    @property
+    def blocking(self) -> bool:
+        return self.outcome == Outcome.FAILED and self.severity == Severity.ERROR
+
+    @property
+    def field_name(self) -> str:
+        return self.location.removeprefix("field:") if self.location.startswith("field:") else ""
