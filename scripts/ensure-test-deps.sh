@@ -9,6 +9,7 @@ command -v chromium >/dev/null || need+=(chromium)
 command -v skopeo >/dev/null || need+=(skopeo)
 command -v docker-registry >/dev/null || need+=(docker-registry)
 command -v zip >/dev/null || need+=(zip)
+command -v unzip >/dev/null || need+=(unzip)
 if [ ${#need[@]} -gt 0 ]; then
   echo "Installing Debian packages for the tests: ${need[*]}"
   if [ "$(id -u)" -ne 0 ]; then

@@ -66,3 +66,6 @@ def rita(db):
 @pytest.fixture
 def listing(team_a, alice):
     return ListingFactory(team=team_a, created_by=alice)
+
+
+from tests.worker import celery_worker_process  # noqa: E402,F401  (fixture)
