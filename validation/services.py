@@ -22,7 +22,7 @@ from validation.models import Finding, ValidationRun
 log = logging.getLogger(__name__)
 
 
-def validation_run_start(*, listing: Listing, actor, policy: str | None = None, reason: str = "requested") -> ValidationRun:
+def validation_run_start(*, listing: Listing, actor, policy: str | None = None, trigger: str = "requested") -> ValidationRun:
     from validation.tasks import run_validation
 
     if actor is not None and not can_edit(actor, listing):
@@ -34,7 +34,7 @@ def validation_run_start(*, listing: Listing, actor, policy: str | None = None, 
             created_by=actor,
         )
         record_event(listing=listing, type="validation.queued", actor=actor,
-                     data={"run": str(run.id), "reason": reason, "policy": run.policy})
+                     data={"run": str(run.id), "trigger": trigger, "policy": run.policy})
         transaction.on_commit(lambda: run_validation.delay(str(run.id)))
     return run
 

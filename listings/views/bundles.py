@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from listings import services
@@ -42,3 +42,13 @@ def download(request: HttpRequest, bundle_id) -> HttpResponse:
             "ResponseContentDisposition": f'attachment; filename="{bundle.filename}"'}))
     return FileResponse(storage.open(bundle.storage_key, "rb"), as_attachment=True, filename=bundle.filename,
                         content_type="application/zip")
+
+
+@login_required
+def status(request: HttpRequest, bundle_id) -> HttpResponse:
+    """The bundle row, polled by htmx while the export runs."""
+    bundle = get_bundle_for_user(request.user, bundle_id)
+    response = render(request, "listings/_bundle.html", {"b": bundle})
+    if not bundle.is_active:
+        response["HX-Trigger"] = "bundle-finished"
+    return response

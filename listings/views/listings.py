@@ -132,3 +132,10 @@ def listing_submit(request: HttpRequest, listing_id) -> HttpResponse:
     else:
         messages.success(request, f"Version {version.number} is frozen and waiting for a reviewer.")
     return redirect("listing-detail", listing_id=listing.id)
+
+
+@login_required
+def listing_timeline(request: HttpRequest, listing_id) -> HttpResponse:
+    """The timeline card, refreshed by htmx when a run or an export finishes."""
+    listing = get_listing_for_user(request.user, listing_id)
+    return render(request, "listings/_timeline.html", {"listing": listing, "events": listing.events.select_related("actor")[:50]})

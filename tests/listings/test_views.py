@@ -14,6 +14,7 @@ pytestmark = pytest.mark.django_db
 def _urls_for(listing, version=None, run=None, bundle=None):
     urls = [
         ("get", reverse("listing-detail", args=[listing.id])),
+        ("get", reverse("listing-timeline", args=[listing.id])),
         ("post", reverse("listing-edit", args=[listing.id])),
         ("post", reverse("listing-submit", args=[listing.id])),
         ("post", reverse("validation-start", args=[listing.id])),
@@ -24,6 +25,7 @@ def _urls_for(listing, version=None, run=None, bundle=None):
         urls.append(("post", reverse("version-export", args=[version.id])))
     if bundle:
         urls.append(("get", reverse("bundle-download", args=[bundle.id])))
+        urls.append(("get", reverse("bundle-status", args=[bundle.id])))
     return urls
 
 
