@@ -63,9 +63,8 @@ class Listing(models.Model):
     # stale is refused instead of overwriting a teammate's work.
     lock_version = models.PositiveIntegerField(default=1)
 
-    # Product information (AWS_RULES.md §1). Limits are enforced by forms and checks from the rules catalog.
+    # A copy of the product section's title for lists and links; ``section_save`` keeps it in step.
     title = models.CharField(max_length=255)
-    short_description = models.TextField(blank=True)
 
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
                                    related_name="+")
@@ -77,6 +76,29 @@ class Listing(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class ListingSection(models.Model):
+    """One section of a listing (listings/sections.py) as the JSON the checks read, saved on its own.
+
+    Sections are documents rather than dozens of columns and child tables: the snapshot, the REST API, the
+    checks and the version diff all speak this one shape, and each section carries its own lock version so
+    two teammates editing different sections never collide.
+    """
+
+    listing = models.ForeignKey(Listing, on_delete=models.CASCADE, related_name="sections")
+    name = models.CharField(max_length=32)
+    data = models.JSONField(default=dict)  # {snapshot key: value} for the keys the section owns
+    lock_version = models.PositiveIntegerField(default=1)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+")
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["listing", "name"], name="one_row_per_section")]
+
+    def __str__(self) -> str:
+        return f"{self.listing} / {self.name}"
 
 
 class ArtifactKind(models.TextChoices):

@@ -8,55 +8,122 @@ from django.utils import timezone
 
 from listings.errors import Conflict, NotAllowed, ServiceError
 from listings.events import record_event
-from listings.models import Listing, ListingStatus, ListingVersion, Membership, SubmissionBundle, Team, VersionStatus
+from listings.models import (
+    Listing,
+    ListingSection,
+    ListingStatus,
+    ListingVersion,
+    Membership,
+    ProductKind,
+    SubmissionBundle,
+    Team,
+    VersionStatus,
+)
+from listings.sections import BY_NAME, Section, sections_for
 from listings.permissions import can_edit, can_review
 from listings.snapshot import build_snapshot, content_hash
 from listings.transitions import EDITABLE_STATUSES, TransitionError, transition
+from validation.snapshot_schema import empty_section_value
 
-EDITABLE_FIELDS = ("title", "short_description")
+class InvalidSection(ServiceError):
+    """The section holds values AWS would reject; ``findings`` says which, located at their fields."""
+
+    def __init__(self, findings):
+        super().__init__("Some values would be rejected by AWS. Fix the fields marked below and save again.")
+        self.findings = findings
 
 
 def listing_create(*, team: Team, actor, kind: str, title: str, short_description: str = "") -> Listing:
     if not Membership.objects.filter(team=team, user=actor, role__in=("owner", "editor")).exists():
         raise NotAllowed("Only owners and editors of the team can create listings.")
+    if kind not in ProductKind.values:
+        raise ServiceError(f"Choose what you are listing: {', '.join(ProductKind.labels).lower()}.")
+    product = empty_section_value("product") | {"title": title, "short_description": short_description}
     with transaction.atomic():
-        listing = Listing.objects.create(
-            team=team, kind=kind, title=title, short_description=short_description, created_by=actor
-        )
+        listing = Listing.objects.create(team=team, kind=kind, title=title, created_by=actor)
+        create_sections(listing, product=product, actor=actor)
         record_event(listing=listing, type="listing.created", actor=actor, data={"kind": kind, "title": title})
     return listing
 
 
-def listing_update(*, listing: Listing, actor, lock_version: int, changes: dict) -> Listing:
-    """Save edited fields if nobody saved since ``lock_version``; otherwise refuse with their values."""
+def create_sections(listing: Listing, *, product: dict, actor=None) -> None:
+    """Every section of the listing's kind, empty but for the product information given."""
+    ListingSection.objects.bulk_create([
+        ListingSection(listing=listing, name=section.name, updated_by=actor,
+                       data={key: product if key == "product" else empty_section_value(key) for key in section.keys})
+        for section in sections_for(listing.kind)
+    ])
+
+
+def _normalised(section: Section, data: dict) -> dict:
+    """Keep the keys the section owns, in the types SNAPSHOT.md promises; refuse anything else."""
+    if not isinstance(data, dict):
+        raise ServiceError("A section is a JSON object.")
+    unknown = set(data) - set(section.keys)
+    if unknown:
+        raise ServiceError(f"The {section.title.lower()} section has no {', '.join(sorted(unknown))}.")
+    value = {}
+    for key in section.keys:
+        empty = empty_section_value(key)
+        given = data.get(key, empty)
+        if type(given) is not type(empty):
+            raise ServiceError(f"“{key}” must be a JSON {'object' if isinstance(empty, dict) else 'list'}.")
+        if isinstance(empty, dict):
+            extra = set(given) - set(empty)
+            if extra:
+                raise ServiceError(f"“{key}” has no field {', '.join(sorted(extra))}.")
+            given = empty | given
+        value[key] = given
+    return value
+
+
+def blocking_findings(findings) -> list:
+    """Values AWS would reject. A missing required value does not block a save (drafts are saved as they
+    grow); it blocks submission, through the validation run."""
+    from validation.rules import CATALOG
+
+    return [f for f in findings if f.blocking and "required" not in getattr(CATALOG.get(f.code), "tags", ())]
+
+
+def section_save(*, listing: Listing, actor, section: str, data: dict, lock_version: int) -> ListingSection:
+    """Save one section if nobody saved it since ``lock_version``; otherwise refuse and show theirs."""
+    from validation.checks.sections import section_findings
+
+    spec = BY_NAME.get(section)
+    if spec is None or listing.kind not in spec.kinds:
+        raise ServiceError(f"A {listing.get_kind_display().lower()} has no section “{section}”.")
     if not can_edit(actor, listing):
         raise NotAllowed("Viewers cannot edit listings. Ask an owner of your team for the editor role.")
-    unknown = set(changes) - set(EDITABLE_FIELDS)
-    if unknown:
-        raise ServiceError(f"Unknown fields: {', '.join(sorted(unknown))}.")
     if listing.status not in EDITABLE_STATUSES:
         raise ServiceError("This listing is waiting for review. Withdraw the submission to edit it.")
-    changed = {k: v for k, v in changes.items() if getattr(listing, k) != v}
-    if not changed:
-        return listing
+    value = _normalised(spec, data)
+    snapshot = build_snapshot(listing) | value
+    blocking = blocking_findings(section_findings(snapshot, section))
+    if blocking:
+        raise InvalidSection(blocking)
     with transaction.atomic():
         if listing.status == ListingStatus.APPROVED:
             # The approved version stays frozen; editing starts the next draft.
             transition(listing, to=ListingStatus.DRAFT, actor=actor, event="listing.reopened")
         now = timezone.now()
-        saved = Listing.objects.filter(pk=listing.pk, lock_version=lock_version).update(
-            **changed, lock_version=F("lock_version") + 1, updated_at=now
+        saved = ListingSection.objects.filter(listing=listing, name=section, lock_version=lock_version).update(
+            data=value, lock_version=F("lock_version") + 1, updated_by=actor, updated_at=now
         )
         if not saved:
-            current = Listing.objects.get(pk=listing.pk)
+            current = ListingSection.objects.select_related("updated_by").get(listing=listing, name=section)
+            who = current.updated_by.get_username() if current.updated_by else "A teammate"
             raise Conflict(
-                "A teammate saved this listing while you were editing. Your changes were not saved; "
-                "compare them with the saved values below and save again.",
-                current={k: getattr(current, k) for k in changes} | {"lock_version": current.lock_version},
+                f"{who} saved this section while you were editing. Your changes were not saved: compare them "
+                "with the saved values shown here, then save again.",
+                current={"data": current.data, "lock_version": current.lock_version},
             )
-        record_event(listing=listing, type="listing.updated", actor=actor, data={"fields": sorted(changed)})
+        changes = {"lock_version": F("lock_version") + 1, "updated_at": now}
+        if section == "product":
+            changes["title"] = value["product"]["title"][:255]
+        Listing.objects.filter(pk=listing.pk).update(**changes)
+        record_event(listing=listing, type="listing.section_saved", actor=actor, data={"section": section})
     listing.refresh_from_db()
-    return listing
+    return ListingSection.objects.get(listing=listing, name=section)
 
 
 def listing_submit(*, listing: Listing, actor) -> ListingVersion:

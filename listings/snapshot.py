@@ -6,8 +6,8 @@ import hashlib
 import json
 
 from listings.models import Listing
-
-SCHEMA_VERSION = 1
+from listings.sections import BY_NAME
+from validation.snapshot_schema import empty_snapshot
 
 
 def build_snapshot(listing: Listing) -> dict:
@@ -16,13 +16,13 @@ def build_snapshot(listing: Listing) -> dict:
          "content_type": a.content_type, "tags": a.tags}
         for a in sorted(listing.artifacts.all(), key=lambda a: (a.kind, a.original_name, a.sha256))
     ]
-    return {
-        "schema": SCHEMA_VERSION,
-        "id": str(listing.id),
-        "kind": listing.kind,
-        "product": {"title": listing.title, "short_description": listing.short_description},
-        "artifacts": artifacts,
-    }
+    snapshot = empty_snapshot(listing.kind)
+    for section in listing.sections.all():
+        if section.name in BY_NAME and listing.kind in BY_NAME[section.name].kinds:
+            snapshot.update({key: section.data[key] for key in BY_NAME[section.name].keys if key in section.data})
+    # Sections that do not apply to the kind keep their empty values, so every key is always present.
+    snapshot.update(id=str(listing.id), kind=listing.kind, artifacts=artifacts)
+    return snapshot
 
 
 def canonical_json(data: dict) -> bytes:

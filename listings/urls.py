@@ -1,13 +1,15 @@
 from django.urls import path
 
-from listings.views import bundles, listings, review
+from listings.views import bundles, listings, review, sections
 
 urlpatterns = [
     path("", listings.home, name="home"),
     path("listings/", listings.listing_list, name="listing-list"),
     path("listings/new/", listings.listing_create, name="listing-create"),
     path("listings/<uuid:listing_id>/", listings.listing_detail, name="listing-detail"),
-    path("listings/<uuid:listing_id>/edit/", listings.listing_edit, name="listing-edit"),
+    path("listings/<uuid:listing_id>/sections/<slug:name>/", sections.section_edit, name="listing-section"),
+    path("listings/<uuid:listing_id>/sections/<slug:name>/check/", sections.section_check,
+         name="listing-section-check"),
     path("listings/<uuid:listing_id>/submit/", listings.listing_submit, name="listing-submit"),
     path("listings/<uuid:listing_id>/timeline/", listings.listing_timeline, name="listing-timeline"),
     path("versions/<uuid:version_id>/export/", bundles.export, name="version-export"),

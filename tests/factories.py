@@ -41,11 +41,28 @@ class MembershipFactory(factory.django.DjangoModelFactory):
 class ListingFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Listing
+        skip_postgeneration_save = True
+
+    @classmethod
+    def _create(cls, model_class, *args,
+                short_description="Classifies English product reviews as positive, negative or neutral.", **kwargs):
+        listing = super()._create(model_class, *args, **kwargs)
+        listing._short_description = short_description
+        return listing
 
     team = factory.SubFactory(TeamFactory)
     kind = "model_package"
     title = factory.Sequence(lambda n: f"Sentiment Classifier {n}")
-    short_description = "Classifies English product reviews as positive, negative or neutral."
+
+    @factory.post_generation
+    def sections(listing, create, extracted, **kwargs):
+        from listings.services import create_sections
+        from validation.snapshot_schema import empty_section_value
+
+        if create:
+            product = empty_section_value("product") | {"title": listing.title,
+                                                         "short_description": listing._short_description}
+            create_sections(listing, product=product)
 
 
 def make_reviewer(username: str):

@@ -11,10 +11,12 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from listings import services
-from listings.errors import Conflict, NotAllowed, ServiceError
-from listings.forms import ListingCreateForm, ListingEditForm
+from listings.errors import NotAllowed, ServiceError
+from listings.completeness import listing_completeness
+from listings.forms import ListingCreateForm
 from listings.models import EDITING_ROLES, Team
 from listings.permissions import can_edit, is_reviewer
+from listings.sections import sections_for
 from listings.selectors import get_listing_for_user, listings_visible_to
 from listings.snapshot import build_snapshot, content_hash
 from listings.transitions import EDITABLE_STATUSES
@@ -69,19 +71,19 @@ def listing_create(request: HttpRequest) -> HttpResponse:
     return render(request, "listings/new.html", {"form": form})
 
 
-def _detail_context(request: HttpRequest, listing, form=None) -> dict:
-    editable = listing.status in EDITABLE_STATUSES
-    if form is None and editable and can_edit(request.user, listing):
-        form = ListingEditForm(initial={"title": listing.title, "short_description": listing.short_description,
-                                        "lock_version": listing.lock_version})
+def _detail_context(request: HttpRequest, listing) -> dict:
+    snapshot = build_snapshot(listing)
+    statuses, overall = listing_completeness(snapshot)
     run = latest_run(listing)
     versions = listing.versions.select_related("decided_by", "created_by").prefetch_related("bundles")
     context = {
-        "listing": listing, "form": form, "editable": editable, "can_edit": can_edit(request.user, listing),
-        "run": None, "versions": versions, "events": listing.events.select_related("actor")[:50],
+        "listing": listing, "snapshot": snapshot, "sections": sections_for(listing.kind), "statuses": statuses,
+        "overall": overall, "editable": listing.status in EDITABLE_STATUSES,
+        "can_edit": can_edit(request.user, listing), "run": None, "versions": versions,
+        "events": listing.events.select_related("actor")[:50],
     }
     if run is not None:
-        context.update(run_panel_context(run, current=run.content_hash == content_hash(build_snapshot(listing))))
+        context.update(run_panel_context(run, current=run.content_hash == content_hash(snapshot)))
     return context
 
 
@@ -89,34 +91,6 @@ def _detail_context(request: HttpRequest, listing, form=None) -> dict:
 def listing_detail(request: HttpRequest, listing_id) -> HttpResponse:
     listing = get_listing_for_user(request.user, listing_id)
     return render(request, "listings/detail.html", _detail_context(request, listing))
-
-
-@login_required
-@require_POST
-def listing_edit(request: HttpRequest, listing_id) -> HttpResponse:
-    listing = get_listing_for_user(request.user, listing_id)
-    form = ListingEditForm(request.POST)
-    conflict = None
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.listing_update(
-                listing=listing, actor=request.user, lock_version=data["lock_version"],
-                changes={"title": data["title"], "short_description": data["short_description"]},
-            )
-        except Conflict as exc:
-            conflict = exc.current
-            form.add_error(None, str(exc))
-        except NotAllowed as exc:
-            raise PermissionDenied(str(exc))
-        except ServiceError as exc:
-            form.add_error(None, str(exc))
-        else:
-            messages.success(request, "Saved.")
-            return redirect("listing-detail", listing_id=listing.id)
-    context = _detail_context(request, listing, form=form)
-    context["conflict"] = conflict
-    return render(request, "listings/detail.html", context, status=409 if conflict else 400)
 
 
 @login_required

@@ -5,6 +5,7 @@ import pytest
 from listings import services
 from listings.errors import Conflict, NotAllowed, ServiceError
 from listings.models import ListingEvent, ListingStatus, VersionStatus
+from listings.snapshot import build_snapshot
 from tests.factories import ListingFactory
 from tests.helpers import submitted_version, validate_now
 
@@ -17,28 +18,64 @@ def test_creating_a_listing_records_who_created_it(team_a, alice):
     assert (event.type, event.actor_email) == ("listing.created", "alice@example.com")
 
 
+def _product(listing, **changes):
+    return {"product": build_snapshot(listing)["product"] | changes}
+
+
+def _save_product(listing, actor, lock_version=None, **changes):
+    if lock_version is None:
+        lock_version = listing.sections.get(name="product").lock_version
+    return services.section_save(listing=listing, actor=actor, section="product", data=_product(listing, **changes),
+                                 lock_version=lock_version)
+
+
 def test_viewer_cannot_create_or_edit(team_a, vera, listing):
     with pytest.raises(NotAllowed):
         services.listing_create(team=team_a, actor=vera, kind="algorithm", title="x")
     with pytest.raises(NotAllowed):
-        services.listing_update(listing=listing, actor=vera, lock_version=listing.lock_version, changes={"title": "y"})
+        _save_product(listing, vera, title="y")
 
 
-def test_stale_edit_is_refused_and_shows_the_teammates_value(listing, alice, bob):
-    seen = listing.lock_version
-    services.listing_update(listing=listing, actor=alice, lock_version=seen, changes={"title": "Alice's title"})
+def test_stale_section_save_is_refused_and_shows_the_teammates_value(listing, alice, bob):
+    seen = listing.sections.get(name="product").lock_version
+    _save_product(listing, alice, seen, title="Alice's title")
     with pytest.raises(Conflict) as exc:
-        services.listing_update(listing=listing, actor=bob, lock_version=seen, changes={"title": "Bob's title"})
-    assert exc.value.current["title"] == "Alice's title"
+        _save_product(listing, bob, seen, title="Bob's title")
+    assert exc.value.current["data"]["product"]["title"] == "Alice's title"
     listing.refresh_from_db()
     assert listing.title == "Alice's title"
+
+
+def test_teammates_saving_different_sections_do_not_collide(listing, alice, bob):
+    _save_product(listing, alice, title="Alice's title")
+    legal = listing.sections.get(name="legal")
+    services.section_save(listing=listing, actor=bob, section="legal", lock_version=legal.lock_version,
+                          data={"legal": {"eula": "standard", "eula_url": "", "refund_policy": "Refunds within 30 days."}})
+    snapshot = build_snapshot(listing)
+    assert snapshot["product"]["title"] == "Alice's title"
+    assert snapshot["legal"]["refund_policy"] == "Refunds within 30 days."
+
+
+def test_a_value_aws_would_reject_is_refused_at_its_field(listing, alice):
+    with pytest.raises(services.InvalidSection) as exc:
+        _save_product(listing, alice, title="t" * 73)
+    assert {f.location for f in exc.value.findings} == {"field:product.title"}
+
+
+def test_malformed_section_data_is_refused(listing, alice):
+    lock = listing.sections.get(name="product").lock_version
+    for data in ({"product": []}, {"nope": {}}, {"product": {"unknown_field": 1}}, []):
+        with pytest.raises(ServiceError):
+            services.section_save(listing=listing, actor=alice, section="product", data=data, lock_version=lock)
+    with pytest.raises(ServiceError):
+        services.section_save(listing=listing, actor=alice, section="hyperparameters", data={}, lock_version=lock)
 
 
 def test_submit_needs_a_finished_passing_run_of_this_exact_content(listing, alice):
     with pytest.raises(ServiceError, match="Validate"):
         services.listing_submit(listing=listing, actor=alice)
     validate_now(listing, alice)
-    services.listing_update(listing=listing, actor=alice, lock_version=listing.lock_version, changes={"title": "Changed"})
+    _save_product(listing, alice, title="Changed")
     with pytest.raises(ServiceError, match="Validate"):
         services.listing_submit(listing=listing, actor=alice)
 
@@ -106,7 +143,7 @@ def test_editing_an_approved_listing_starts_a_new_draft_and_keeps_the_version(li
     version = submitted_version(listing, alice)
     services.review_approve(version=version, actor=rita)
     listing.refresh_from_db()
-    services.listing_update(listing=listing, actor=alice, lock_version=listing.lock_version, changes={"title": "v2 title"})
+    _save_product(listing, alice, title="v2 title")
     listing.refresh_from_db()
     version.refresh_from_db()
     assert listing.status == ListingStatus.DRAFT

@@ -15,7 +15,9 @@ def _urls_for(listing, version=None, run=None, bundle=None):
     urls = [
         ("get", reverse("listing-detail", args=[listing.id])),
         ("get", reverse("listing-timeline", args=[listing.id])),
-        ("post", reverse("listing-edit", args=[listing.id])),
+        ("get", reverse("listing-section", args=[listing.id, "product"])),
+        ("post", reverse("listing-section", args=[listing.id, "product"])),
+        ("post", reverse("listing-section-check", args=[listing.id, "product"])),
         ("post", reverse("listing-submit", args=[listing.id])),
         ("post", reverse("validation-start", args=[listing.id])),
     ]
@@ -71,25 +73,59 @@ def test_create_form_rejects_space_before_trademark(client, alice):
     assert "™" in " ".join(response.context["form"].errors["title"])
 
 
-def test_stale_form_is_refused_with_a_clear_message(client, listing, alice, bob):
-    seen = listing.lock_version
-    services.listing_update(listing=listing, actor=bob, lock_version=seen, changes={"title": "Bob's title"})
+def _product_post(listing, lock_version, **changes):
+    from listings.snapshot import build_snapshot
+
+    product = build_snapshot(listing)["product"] | changes
+    return {**{k: "\n".join(v) if isinstance(v, list) else v for k, v in product.items() if k != "additional_resources"},
+            "additional_resources": "", "lock_version": lock_version}
+
+
+def test_stale_form_is_refused_with_both_values_shown(client, listing, alice, bob):
+    url = reverse("listing-section", args=[listing.id, "product"])
+    seen = listing.sections.get(name="product").lock_version
+    client.force_login(bob)
+    assert client.post(url, _product_post(listing, seen, title="Bob's title")).status_code == 302
     client.force_login(alice)
-    response = client.post(reverse("listing-edit", args=[listing.id]),
-                           {"title": "Alice's title", "short_description": "x", "lock_version": seen})
+    response = client.post(url, _product_post(listing, seen, title="Alice's title"))
     assert response.status_code == 409
     body = response.content.decode()
-    assert "teammate saved" in body and "Bob&#x27;s title" in body
+    assert "saved this section while you were editing" in body
+    assert "Bob&#x27;s title" in body and "Alice&#x27;s title" in body  # theirs in the banner, mine in the form
     listing.refresh_from_db()
     assert listing.title == "Bob's title"
 
 
-def test_viewer_sees_no_edit_form_and_cannot_post(client, listing, vera):
+def test_section_form_shows_the_aws_limit_at_the_field(client, listing, alice):
+    client.force_login(alice)
+    seen = listing.sections.get(name="product").lock_version
+    response = client.post(reverse("listing-section", args=[listing.id, "product"]),
+                           _product_post(listing, seen, title="t" * 73))
+    assert response.status_code == 400
+    assert "at most 72" in " ".join(response.context["form"].errors["title"])
+
+
+def test_live_check_reports_problems_without_saving(client, listing, alice):
+    client.force_login(alice)
+    seen = listing.sections.get(name="product").lock_version
+    response = client.post(reverse("listing-section-check", args=[listing.id, "product"]),
+                           _product_post(listing, seen, title="Churn ™"))
+    assert response.status_code == 200 and "listing.E004" in response.content.decode()
+    listing.refresh_from_db()
+    assert "™" not in listing.title
+
+
+def test_viewer_sees_a_read_only_section_and_cannot_post(client, listing, vera):
     client.force_login(vera)
-    assert client.get(reverse("listing-detail", args=[listing.id])).context["form"] is None
-    response = client.post(reverse("listing-edit", args=[listing.id]),
-                           {"title": "x", "short_description": "y", "lock_version": listing.lock_version})
+    url = reverse("listing-section", args=[listing.id, "product"])
+    assert "<fieldset disabled" in client.get(url).content.decode()
+    response = client.post(url, _product_post(listing, 1, title="x"))
     assert response.status_code == 403
+
+
+def test_model_package_has_no_hyperparameters_section(client, listing, alice):
+    client.force_login(alice)
+    assert client.get(reverse("listing-section", args=[listing.id, "hyperparameters"])).status_code == 404
 
 
 def test_seller_cannot_open_the_review_queue_or_approve(client, listing, alice):

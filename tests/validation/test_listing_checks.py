@@ -42,6 +42,6 @@ def test_leading_white_space_and_trademark_spacing():
 def test_control_characters_are_located():
     findings = [f for f in product_information(Subject({"product": {"title": "Ch\x07urn", "short_description": "ok\x1f"}}))
                 if f.code == "listing.E008" and f.outcome == "failed"]
-    assert {f.location for f in findings} == {"field:title", "field:short_description"}
+    assert {f.location for f in findings} == {"field:product.title", "field:product.short_description"}
     assert any(f.measured["positions"] == [3] for f in findings)
     assert "listing.E008" not in _failed(short="tabs\tand\nnewlines are fine")
