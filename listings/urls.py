@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from listings.views import bundles, listings, review, sections
 
@@ -12,6 +12,7 @@ urlpatterns = [
          name="listing-section-check"),
     path("listings/<uuid:listing_id>/submit/", listings.listing_submit, name="listing-submit"),
     path("listings/<uuid:listing_id>/timeline/", listings.listing_timeline, name="listing-timeline"),
+    path("listings/<uuid:listing_id>/artifacts/", include("listings.artifacts.urls")),
     path("versions/<uuid:version_id>/export/", bundles.export, name="version-export"),
     path("bundles/<uuid:bundle_id>/download/", bundles.download, name="bundle-download"),
     path("bundles/<uuid:bundle_id>/status/", bundles.status, name="bundle-status"),

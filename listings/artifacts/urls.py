@@ -1,0 +1,3 @@
+"""Artifact upload and download routes (mounted under /listings/<uuid>/artifacts/)."""
+
+urlpatterns: list = []
