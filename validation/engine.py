@@ -9,11 +9,12 @@ from __future__ import annotations
 import concurrent.futures
 import logging
 import traceback
+from dataclasses import replace
 from collections.abc import Callable, Iterable
 
 from validation.checks.registry import Check, Subject, ordered_checks
-from validation.findings import Finding, Outcome, Severity
-from validation.rules import apply_policy
+from validation.findings import Finding
+from validation.rules import apply_policy, rule
 
 log = logging.getLogger(__name__)
 
@@ -34,16 +35,15 @@ def run_check(check: Check, subject: Subject) -> list[Finding]:
     try:
         return future.result(timeout=check.time_limit)
     except concurrent.futures.TimeoutError:
-        return [Finding(ENGINE_TIMEOUT_CODE, Severity.ERROR, Outcome.NOT_RUN,
-                        f"“{check.title}” did not finish within {check.time_limit:g} s and was stopped.",
-                        hint="Large or unusual files can make a check slow; if this persists, contact support.",
-                        location=f"check:{check.name}")]
+        timeout = rule(ENGINE_TIMEOUT_CODE).not_run(
+            f"“{check.title}” did not finish within {check.time_limit:g} s and was stopped.",
+            location=f"check:{check.name}")
+        return [replace(timeout, hint=rule(ENGINE_TIMEOUT_CODE).hint_text())]
     except Exception as exc:  # a crashing check yields a finding, not a dead run
         log.exception("check %s crashed", check.name)
-        return [Finding(ENGINE_CRASH_CODE, Severity.ERROR, Outcome.NOT_RUN,
-                        f"“{check.title}” could not finish: {type(exc).__name__}: {exc}",
-                        hint="This is our bug, not yours; we have been told. Other checks still ran.",
-                        location=f"check:{check.name}",
+        crash = rule(ENGINE_CRASH_CODE).not_run(
+            f"“{check.title}” could not finish: {type(exc).__name__}: {str(exc)[:300]}", location=f"check:{check.name}")
+        return [replace(crash, hint=rule(ENGINE_CRASH_CODE).hint_text(),
                         measured={"trace": traceback.format_exc(limit=5)[-2000:]})]
     finally:
         pool.shutdown(wait=False, cancel_futures=True)

@@ -11,7 +11,7 @@ from importlib import import_module
 from validation.findings import Finding, Severity
 from validation.rules.base import SOURCES, Rule
 
-AREA_MODULES = ("listing",)
+AREA_MODULES = ("engine", "listing", "request", "container")
 
 
 def _load() -> dict[str, Rule]:
