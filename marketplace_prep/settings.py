@@ -240,6 +240,7 @@ SPECTACULAR_SETTINGS = {"TITLE": "marketplace_prep API", "VERSION": "1", "SERVE_
 
 # --- Product settings -----------------------------------------------------------------------------------
 VALIDATION_POLICY = env.str("VALIDATION_POLICY", default="strict")
+REVIEW_SLA_HOURS = env.int("REVIEW_SLA_HOURS", default=48)  # a submitted version should be decided within this
 MAX_UPLOAD_BYTES = env.int("MAX_UPLOAD_BYTES", default=20 * 1024**3)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024  # larger uploads stream to a temporary file, never memory

@@ -16,6 +16,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
     path("api/", include("listings.api.urls")),
+    path("dashboard/", include("listings.dashboard.urls")),
     path("", include("listings.urls")),
     path("", include("validation.urls")),
 ]

@@ -106,12 +106,31 @@ def validation_run_execute(*, run_id) -> ValidationRun | None:
     return run
 
 
-def validation_run_fail(*, run_id, error: str) -> None:
-    """The failure hook: a run whose task broke is marked failed, never left running."""
+def validation_run_fail(*, run_id, error: str, actor=None) -> None:
+    """The failure hook (and the admin's button): a run whose task broke is marked failed, never left running."""
     with transaction.atomic():
         failed = ValidationRun.objects.filter(pk=run_id, status__in=(JobStatus.QUEUED, JobStatus.RUNNING)).update(
             status=JobStatus.FAILED, error=error[:2000], finished_at=timezone.now()
         )
         if failed:
             run = ValidationRun.objects.select_related("listing").get(pk=run_id)
-            record_event(listing=run.listing, type="validation.errored", data={"run": str(run_id), "error": error[:500]})
+            record_event(listing=run.listing, type="validation.errored", actor=actor,
+                         data={"run": str(run_id), "error": error[:500]})
+
+
+def validation_run_retry(*, run_id, actor) -> ValidationRun | None:
+    """An admin sends a stuck (or failed) run back to the queue; its partial findings are dropped."""
+    from validation.tasks import run_validation
+
+    with transaction.atomic():
+        run = (ValidationRun.objects.select_for_update()
+               .filter(pk=run_id, status__in=(JobStatus.RUNNING, JobStatus.FAILED)).first())
+        if run is None:
+            return None
+        run.findings.all().delete()
+        run.status, run.verdict, run.error, run.progress, run.checks_done = JobStatus.QUEUED, "", "", 0, 0
+        run.started_at = run.finished_at = run.heartbeat_at = None
+        run.save()
+        record_event(listing=run.listing, type="validation.retried", actor=actor, data={"run": str(run.id)})
+        transaction.on_commit(lambda: run_validation.delay(str(run.id)))
+    return run
