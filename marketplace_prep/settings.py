@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI assets served from our static files: no CDN
     "listings",
     "validation",
 ]
@@ -235,8 +236,18 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 50,
+    "EXCEPTION_HANDLER": "listings.api.exceptions.api_exception_handler",
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env.str("API_RATE_ANON", default="50/hour"),
+        "user": env.str("API_RATE_USER", default="1000/hour"),
+        "validation": env.str("API_RATE_VALIDATION", default="120/hour"),
+        "export": env.str("API_RATE_EXPORT", default="60/hour"),
+    },
 }
-SPECTACULAR_SETTINGS = {"TITLE": "marketplace_prep API", "VERSION": "1", "SERVE_INCLUDE_SCHEMA": False}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "marketplace_prep API", "VERSION": "1", "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR", "SWAGGER_UI_FAVICON_HREF": "SIDECAR", "REDOC_DIST": "SIDECAR",
+}
 
 # --- Product settings -----------------------------------------------------------------------------------
 VALIDATION_POLICY = env.str("VALIDATION_POLICY", default="strict")
