@@ -251,6 +251,9 @@ SPECTACULAR_SETTINGS = {
 
 # --- Product settings -----------------------------------------------------------------------------------
 VALIDATION_POLICY = env.str("VALIDATION_POLICY", default="strict")
+# Registry, S3 and URL fields refuse loopback, private and link-local addresses (SSRF) unless listed here:
+# host names, addresses or networks, e.g. "registry.internal,10.20.0.0/16".
+OUTBOUND_ALLOWED_HOSTS = env.list("OUTBOUND_ALLOWED_HOSTS", default=[])
 REVIEW_SLA_HOURS = env.int("REVIEW_SLA_HOURS", default=48)  # a submitted version should be decided within this
 MAX_UPLOAD_BYTES = env.int("MAX_UPLOAD_BYTES", default=20 * 1024**3)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

@@ -11,7 +11,7 @@ from importlib import import_module
 from validation.findings import Finding, Severity
 from validation.rules.base import SOURCES, Rule
 
-AREA_MODULES = ("engine", "listing", "request", "container")
+AREA_MODULES = ("engine", "listing", "request", "container", "registry")
 
 
 def _load() -> dict[str, Rule]:
