@@ -38,6 +38,7 @@ reset-passwords: install
 test: install-dev
 	scripts/ensure-test-deps.sh
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) VAR_DIR=$(CURDIR)/var/test DEBUG=true \
+		AWS_EC2_METADATA_DISABLED=true \
 		$(PY) -m pytest $(PYTEST_ARGS)
 
 bench: install-dev

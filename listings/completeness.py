@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from listings.sections import sections_for
-from validation.checks.registry import STAGE_METADATA, Subject, ordered_checks
+from validation.checks.registry import Subject
+from validation.checks.sections import listing_checks
 from validation.engine import run_check
 from validation.findings import Finding, Outcome, Severity
 from validation.rules import CATALOG
-from validation.snapshot_schema import section_of_location
+from validation.snapshot_schema import section_of
 
 
 @dataclass
@@ -29,14 +30,13 @@ class SectionStatus:
 
 def metadata_findings(snapshot: dict) -> list[Finding]:
     subject = Subject(listing=snapshot)
-    return [f for check in ordered_checks() if check.stage == STAGE_METADATA and check.name.startswith("listing.")
-            for f in run_check(check, subject)]
+    return [f for check in listing_checks() for f in run_check(check, subject)]
 
 
 def listing_completeness(snapshot: dict) -> tuple[dict[str, SectionStatus], int]:
     statuses = {s.name: SectionStatus() for s in sections_for(snapshot["kind"])}
     for finding in metadata_findings(snapshot):
-        status = statuses.get(section_of_location(finding.location) or "")
+        status = statuses.get(section_of(finding.location) or "")
         if status is None:
             continue
         status.findings.append(finding)

@@ -1,18 +1,15 @@
 """Forms outside the sections: creating a listing, and a reviewer's request for changes.
 
-Limits come from the rules catalog, and the field rules run the very checks a validation run performs, so a
-form and a run can never disagree about what AWS accepts."""
+Limits come from the rules catalog; the rules themselves run in ``services.listing_create`` (the very checks a
+validation run performs), and the view shows what they refuse at its field."""
 
 from __future__ import annotations
 
 from django import forms
 
 from listings.models import ProductKind, Team
-from listings.section_forms.base import TextField, is_required_rule
-from validation.checks.sections import section_findings
-from validation.findings import Outcome, Severity
+from listings.section_forms.base import TextField
 from validation.rules import limit
-from validation.snapshot_schema import empty_snapshot
 
 
 class ListingCreateForm(forms.Form):
@@ -42,20 +39,6 @@ class ListingCreateForm(forms.Form):
             # A live counter instead of the browser's maxlength, which would silently cut pasted text.
             field.widget.attrs.pop("maxlength", None)
             field.widget.attrs["data-maxlength"] = field.max_length
-
-    def clean(self):
-        data = super().clean()
-        snapshot = empty_snapshot(data.get("kind") or "model_package")
-        snapshot["product"].update(title=data.get("title", ""), short_description=data.get("short_description", ""))
-        for finding in section_findings(snapshot, "product"):
-            if finding.outcome != Outcome.FAILED or finding.severity != Severity.ERROR:
-                continue
-            field = finding.location.removeprefix("field:product.")
-            if field in ("title", "short_description") and field not in self.errors and (
-                    data.get(field) or not is_required_rule(finding.code)):
-                self.add_error(field, f"{finding.message} {finding.hint}")
-        return data
-
 
 class RequestChangesForm(forms.Form):
     reason = forms.CharField(

@@ -222,3 +222,26 @@ class SubmissionBundle(Job):
     def filename(self) -> str:
         listing = self.version.listing
         return f"marketplace-bundle-{listing.id.hex[:8]}-v{self.version.number}.zip"
+
+
+class UploadSession(models.Model):
+    """A resumable upload in progress (listings/artifacts/): the bytes so far sit in a scratch file named
+    after the id, ``received`` of ``size`` of them. Completing it creates the ``Artifact``; abandoned sessions
+    and their scratch files are swept after a day."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    listing = models.ForeignKey(Listing, on_delete=models.CASCADE, related_name="upload_sessions")
+    kind = models.CharField(max_length=16, choices=ArtifactKind.choices)
+    original_name = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100, blank=True)
+    tags = models.JSONField(default=dict, blank=True)
+    size = models.BigIntegerField()
+    received = models.BigIntegerField(default=0)
+    expected_sha256 = models.CharField(max_length=64, blank=True)  # sent by the browser for small files
+    completing_at = models.DateTimeField(null=True, blank=True)  # claimed by the request that finishes it
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.original_name}: {self.received} of {self.size} bytes"

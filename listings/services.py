@@ -23,7 +23,9 @@ from listings.sections import BY_NAME, Section, sections_for
 from listings.permissions import can_edit, can_review
 from listings.snapshot import build_snapshot, content_hash
 from listings.transitions import EDITABLE_STATUSES, TransitionError, transition
-from validation.snapshot_schema import empty_section_value
+from listings.sections import empty_section_value
+from validation.checks.sections import section_findings
+from validation.snapshot_schema import empty_snapshot, is_empty, value_at
 
 class InvalidSection(ServiceError):
     """The section holds values AWS would reject; ``findings`` says which, located at their fields."""
@@ -39,6 +41,11 @@ def listing_create(*, team: Team, actor, kind: str, title: str, short_descriptio
     if kind not in ProductKind.values:
         raise ServiceError(f"Choose what you are listing: {', '.join(ProductKind.labels).lower()}.")
     product = empty_section_value("product") | {"title": title, "short_description": short_description}
+    # The same rules a section save applies: what AWS would reject in the title is refused at creation too.
+    snapshot = empty_snapshot(kind) | {"product": product}
+    blocking = blocking_findings(section_findings(snapshot, "product"), snapshot)
+    if blocking:
+        raise InvalidSection(blocking)
     with transaction.atomic():
         listing = Listing.objects.create(team=team, kind=kind, title=title, created_by=actor)
         create_sections(listing, product=product, actor=actor)
@@ -77,18 +84,18 @@ def _normalised(section: Section, data: dict) -> dict:
     return value
 
 
-def blocking_findings(findings) -> list:
-    """Values AWS would reject. A missing required value does not block a save (drafts are saved as they
-    grow); it blocks submission, through the validation run."""
+def blocking_findings(findings, snapshot: dict) -> list:
+    """Values AWS would reject. What is still missing — an empty field, or a rule about completeness — does
+    not block a save (drafts are saved as they grow); it blocks submission, through the validation run."""
     from validation.rules import CATALOG
 
-    return [f for f in findings if f.blocking and "required" not in getattr(CATALOG.get(f.code), "tags", ())]
+    return [f for f in findings if f.blocking
+            and "required" not in getattr(CATALOG.get(f.code), "tags", ())
+            and not is_empty(value_at(snapshot, f.location))]
 
 
 def section_save(*, listing: Listing, actor, section: str, data: dict, lock_version: int) -> ListingSection:
     """Save one section if nobody saved it since ``lock_version``; otherwise refuse and show theirs."""
-    from validation.checks.sections import section_findings
-
     spec = BY_NAME.get(section)
     if spec is None or listing.kind not in spec.kinds:
         raise ServiceError(f"A {listing.get_kind_display().lower()} has no section “{section}”.")
@@ -98,7 +105,7 @@ def section_save(*, listing: Listing, actor, section: str, data: dict, lock_vers
         raise ServiceError("This listing is waiting for review. Withdraw the submission to edit it.")
     value = _normalised(spec, data)
     snapshot = build_snapshot(listing) | value
-    blocking = blocking_findings(section_findings(snapshot, section))
+    blocking = blocking_findings(section_findings(snapshot, section), snapshot)
     if blocking:
         raise InvalidSection(blocking)
     with transaction.atomic():

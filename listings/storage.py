@@ -8,12 +8,17 @@ local folder by default and a private S3 prefix when ``AWS_STORAGE_BUCKET_NAME``
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import BinaryIO
 
 from django.core.files import File
 from django.core.files.storage import Storage, storages
+from django.utils.http import content_disposition_header
+
+log = logging.getLogger(__name__)
 
 CHUNK = 1024 * 1024
 _DIGEST = re.compile(r"^[0-9a-f]{64}$")
@@ -46,17 +51,102 @@ def sha256_of(stream: BinaryIO) -> tuple[str, int]:
     return digest.hexdigest(), total
 
 
+def _save_once(storage: Storage, key: str, content: File, size: int | None) -> bool:
+    """Save ``content`` at ``key``; True if this call wrote it. A failed write leaves no partial blob that a
+    later upload of the same bytes would take for complete."""
+    try:
+        saved = storage.save(key, content)
+    except BaseException:
+        try:
+            if size is not None and storage.exists(key) and storage.size(key) != size:
+                storage.delete(key)
+        except Exception:  # the original error matters more than the clean-up's
+            log.exception("could not remove a partial blob at %s", key)
+        raise
+    if saved != key:  # a concurrent upload of the same bytes won the race; keep one copy
+        storage.delete(saved)
+        return False
+    return True
+
+
 def store_blob(stream: BinaryIO, *, sha256: str) -> str:
     """Store bytes under their digest unless they are already there; returns the storage key."""
     storage = artifact_storage()
     key = key_for_digest(sha256)
     if not storage.exists(key):
         stream.seek(0)
-        saved = storage.save(key, File(stream))
-        if saved != key:  # a concurrent upload of the same bytes won the race; keep one copy
-            storage.delete(saved)
+        _save_once(storage, key, File(stream), None)
     return key
+
+
+class _ScratchFile(File):
+    """A finished upload in scratch. ``temporary_file_path`` lets a local storage move it into place
+    (a rename on the same disk: a 20 GB upload is not copied twice); S3 streams it in parts."""
+
+    def __init__(self, path: Path):
+        super().__init__(open(path, "rb"), name=path.name)
+        self._path = path
+
+    def temporary_file_path(self) -> str:
+        return str(self._path)
+
+
+def store_file(path: Path, *, sha256: str) -> tuple[str, bool]:
+    """Store a scratch file under its digest unless those bytes are stored already.
+
+    Returns the storage key and whether this call wrote it. The scratch file may be gone afterwards (moved).
+    The caller vouches that ``sha256`` is the file's digest — it was computed while the bytes arrived.
+    """
+    storage = artifact_storage()
+    key = key_for_digest(sha256)
+    if storage.exists(key):
+        return key, False
+    size = path.stat().st_size
+    content = _ScratchFile(path)
+    try:
+        return key, _save_once(storage, key, content, size)
+    finally:
+        content.close()
+
+
+def blob_exists(sha256: str) -> bool:
+    return artifact_storage().exists(key_for_digest(sha256))
+
+
+def delete_blob(sha256: str) -> None:
+    """Only ``listings.artifacts.services`` calls this, after checking no artifact or version needs the bytes."""
+    artifact_storage().delete(key_for_digest(sha256))
+
+
+def is_remote(storage: Storage) -> bool:
+    return hasattr(storage, "bucket_name")
+
+
+def blob_download_url(sha256: str, *, filename: str, content_type: str) -> str | None:
+    """A short-lived presigned link that makes the browser save the file under its name (S3), or ``None``
+    when the storage is a local folder and the app streams the bytes itself."""
+    storage = artifact_storage()
+    if not is_remote(storage):
+        return None
+    return storage.url(key_for_digest(sha256), parameters={
+        "ResponseContentDisposition": content_disposition_header(True, filename),
+        "ResponseContentType": content_type or "application/octet-stream",
+    })
 
 
 def open_blob(sha256: str) -> BinaryIO:
     return artifact_storage().open(key_for_digest(sha256), "rb")
+
+
+def local_copy(sha256: str, scratch: Path) -> Path:
+    """A local path to the blob for checks that read files: the stored file itself when storage is a local
+    folder, else a streamed copy in ``scratch`` (removed by the caller with the scratch folder)."""
+    storage = artifact_storage()
+    if not is_remote(storage):
+        return Path(storage.path(key_for_digest(sha256)))
+    target = scratch / sha256
+    if not target.exists():
+        with open_blob(sha256) as source, target.open("wb") as out:
+            for chunk in iter_chunks(source):
+                out.write(chunk)
+    return target

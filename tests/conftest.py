@@ -65,7 +65,16 @@ def rita(db):
 
 @pytest.fixture
 def listing(team_a, alice):
+    """A fresh draft: a title and a short description, every other section empty, no artifacts."""
     return ListingFactory(team=team_a, created_by=alice)
+
+
+@pytest.fixture
+def ready_listing(team_a, alice):
+    """A complete model package AWS would accept: sections from tests/fixtures/listings, real artifacts."""
+    from tests.listing_builder import complete_listing
+
+    return complete_listing(team_a, alice)
 
 
 from tests.worker import celery_worker_process  # noqa: E402,F401  (fixture)

@@ -57,7 +57,7 @@ class ListingFactory(factory.django.DjangoModelFactory):
     @factory.post_generation
     def sections(listing, create, extracted, **kwargs):
         from listings.services import create_sections
-        from validation.snapshot_schema import empty_section_value
+        from listings.sections import empty_section_value
 
         if create:
             product = empty_section_value("product") | {"title": listing.title,

@@ -30,6 +30,10 @@ class ValidationRun(Job):
     checks_total = models.PositiveSmallIntegerField(default=0)
     checks_done = models.PositiveSmallIntegerField(default=0)
     summary = models.JSONField(default=dict, blank=True)  # counts by outcome/severity, filled on finish
+    # "checks" (metadata, files, notebook, data on the validation queue), then "container" (image analysis and
+    # rehearsal on the containers queue) when the listing has an image.
+    phase = models.CharField(max_length=16, default="checks")
+    container_started_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

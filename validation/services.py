@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import logging
+import tempfile
+import threading
+import time
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import F, Max
 from django.utils import timezone
 
 from listings.errors import NotAllowed
@@ -15,8 +22,9 @@ from listings.jobs import JobStatus
 from listings.models import Listing
 from listings.permissions import can_edit
 from listings.snapshot import build_snapshot, content_hash
-from validation.checks.registry import Subject
-from validation.engine import run_checks, verdict_of
+from listings.storage import local_copy
+from validation.checks.registry import STAGE_IMAGE_STATIC, ArtifactFile, Subject, ordered_checks
+from validation.engine import run_checks
 from validation.models import Finding, ValidationRun
 
 log = logging.getLogger(__name__)
@@ -39,10 +47,60 @@ def validation_run_start(*, listing: Listing, actor, policy: str | None = None, 
     return run
 
 
-def _subject_for(run: ValidationRun) -> Subject:
-    # The run checks what is stored now; if the content moved on since it was queued, the run says so by
-    # its content hash, and the submit rule (latest run of *this* content) keeps that honest.
-    return Subject(listing=build_snapshot(run.listing))
+@contextmanager
+def _heartbeat(run: ValidationRun, every: float = 20.0) -> Iterator[None]:
+    """Keeps ``heartbeat_at`` fresh while a long check works, so the sweep only fails runs whose worker is
+    gone (a killed worker takes this thread with it)."""
+    stop = threading.Event()
+
+    def beat() -> None:
+        while not stop.wait(every):
+            ValidationRun.objects.filter(pk=run.pk, status=JobStatus.RUNNING).update(heartbeat_at=timezone.now())
+        connection.close()
+
+    thread = threading.Thread(target=beat, name=f"heartbeat-{run.pk.hex[:8]}", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+
+
+def _progress_reporter(run: ValidationRun):
+    """What a long check is doing, written at most twice a second."""
+    last = [0.0]
+
+    def report(note: str) -> None:
+        now = time.monotonic()
+        if now - last[0] >= 0.5:
+            last[0] = now
+            ValidationRun.objects.filter(pk=run.pk, status=JobStatus.RUNNING).update(
+                progress_note=note[:200], heartbeat_at=timezone.now())
+
+    return report
+
+
+@contextmanager
+def _subject_for(run: ValidationRun) -> Iterator[Subject]:
+    """The listing as stored now, with each artifact as a local file (copied to scratch only from S3).
+
+    If the content moved on since the run was queued, its content hash says so, and the submit rule (latest
+    run of *this* content) keeps that honest.
+    """
+    settings.SCRATCH_ROOT.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=settings.SCRATCH_ROOT, prefix=f"run-{run.pk.hex[:8]}-") as scratch:
+        files = tuple(
+            ArtifactFile(kind=a.kind, path=local_copy(a.sha256, Path(scratch)), name=a.original_name,
+                         sha256=a.sha256, tags=a.tags or {})
+            for a in run.listing.artifacts.order_by("kind", "original_name")
+        )
+        yield Subject(listing=build_snapshot(run.listing), files=files, progress=_progress_reporter(run))
+
+
+def _needs_container_phase(subject: Subject) -> bool:
+    aws = subject.listing.get("aws") if isinstance(subject.listing.get("aws"), dict) else {}
+    return bool(subject.files_of("image") or aws.get("image_uri"))
 
 
 def _claim(run_id) -> ValidationRun | None:
@@ -56,9 +114,10 @@ def _claim(run_id) -> ValidationRun | None:
     # A worker killed mid-run leaves the row running; the broker re-delivers the task (acks_late). Take it
     # over and start clean: the earlier attempt's findings are removed in the same transaction.
     with transaction.atomic():
-        run = ValidationRun.objects.select_for_update().filter(pk=run_id, status=JobStatus.RUNNING).first()
+        run = (ValidationRun.objects.select_for_update()
+               .filter(pk=run_id, status=JobStatus.RUNNING, phase="checks").first())
         if run is None:
-            return None  # finished or failed already: nothing to do (idempotent)
+            return None  # finished, failed, or already in its container phase: nothing to do (idempotent)
         run.findings.all().delete()
         run.attempts += 1
         run.started_at = run.heartbeat_at = timezone.now()
@@ -67,17 +126,12 @@ def _claim(run_id) -> ValidationRun | None:
     return ValidationRun.objects.select_related("listing").get(pk=run_id)
 
 
-def validation_run_execute(*, run_id) -> ValidationRun | None:
-    run = _claim(run_id)
-    if run is None:
-        return None
-    record_event(listing=run.listing, type="validation.started", data={"run": str(run.id), "attempt": run.attempts})
-    subject = _subject_for(run)
-    position = 0
+def _run_stage(run: ValidationRun, subject: Subject, checks, *, done_before: int, total: int, position: int) -> int:
+    """Runs ``checks``, saving progress and findings as each finishes; returns the next finding position."""
 
-    def on_progress(done: int, total: int, check) -> None:
+    def on_progress(done: int, _total: int, check) -> None:
         ValidationRun.objects.filter(pk=run.pk).update(
-            checks_total=total, checks_done=done, progress=int(100 * done / max(total, 1)),
+            checks_total=total, checks_done=done_before + done, progress=int(100 * (done_before + done) / max(total, 1)),
             progress_note=check.title, heartbeat_at=timezone.now(),
         )
 
@@ -91,19 +145,68 @@ def validation_run_execute(*, run_id) -> ValidationRun | None:
             position += 1
         Finding.objects.bulk_create(rows)
 
-    results = run_checks(subject, policy=run.policy, on_progress=on_progress, on_findings=on_findings)
-    all_findings = [f for _, fs in results for f in fs]
-    summary = Counter(f"{f.outcome}_{f.severity}" if f.outcome == "failed" else str(f.outcome) for f in all_findings)
-    verdict = verdict_of(all_findings)
+    with _heartbeat(run):
+        run_checks(subject, policy=run.policy, checks=checks, on_progress=on_progress, on_findings=on_findings)
+    return position
+
+
+def _finish(run: ValidationRun) -> ValidationRun:
+    findings = list(run.findings.all())
+    summary = Counter(f"{f.outcome}_{f.severity}" if f.outcome == "failed" else str(f.outcome) for f in findings)
+    verdict = "failed" if any(f.blocking for f in findings) else "passed"
     with transaction.atomic():
         ValidationRun.objects.filter(pk=run.pk, status=JobStatus.RUNNING).update(
-            status=JobStatus.SUCCEEDED, verdict=verdict, progress=100, checks_done=len(results),
+            status=JobStatus.SUCCEEDED, verdict=verdict, progress=100, checks_done=F("checks_total"),
             progress_note="", finished_at=timezone.now(), summary=dict(summary),
         )
         record_event(listing=run.listing, type=f"validation.{verdict}",
                      data={"run": str(run.id), "summary": dict(summary)})
     run.refresh_from_db()
     return run
+
+
+def validation_run_execute(*, run_id) -> ValidationRun | None:
+    """The quick phase: every check before the image stages, in seconds. Hands over to the container
+    phase when the listing has an image, else finishes the run."""
+    from validation.tasks import run_container_validation
+
+    run = _claim(run_id)
+    if run is None:
+        return None
+    record_event(listing=run.listing, type="validation.started", data={"run": str(run.id), "attempt": run.attempts})
+    checks = ordered_checks()
+    quick = [c for c in checks if c.stage < STAGE_IMAGE_STATIC]
+    with _subject_for(run) as subject:
+        container = _needs_container_phase(subject)
+        # Without an image the container checks only say "not run: no image", instantly: run them here.
+        first = quick if container else checks
+        _run_stage(run, subject, first, done_before=0, total=len(checks), position=0)
+    if not container:
+        return _finish(run)
+    ValidationRun.objects.filter(pk=run.pk, status=JobStatus.RUNNING).update(
+        phase="container", progress_note="Waiting for a container worker", heartbeat_at=timezone.now())
+    transaction.on_commit(lambda: run_container_validation.delay(str(run.id)))
+    run.refresh_from_db()
+    return run
+
+
+def validation_run_execute_container(*, run_id) -> ValidationRun | None:
+    """The container phase, on the containers queue: image analysis and the rehearsal run."""
+    with transaction.atomic():
+        run = (ValidationRun.objects.select_for_update().select_related("listing")
+               .filter(pk=run_id, status=JobStatus.RUNNING, phase="container").first())
+        if run is None:
+            return None
+        checks = [c for c in ordered_checks() if c.stage >= STAGE_IMAGE_STATIC]
+        if run.container_started_at is not None:  # re-delivered after a worker died: start the phase clean
+            run.findings.filter(check_name__in=[c.name for c in checks]).delete()
+        run.container_started_at = run.heartbeat_at = timezone.now()
+        run.save(update_fields=["container_started_at", "heartbeat_at"])
+    done_before = len(ordered_checks()) - len(checks)
+    position = (run.findings.aggregate(m=Max("position"))["m"] or -1) + 1
+    with _subject_for(run) as subject:
+        _run_stage(run, subject, checks, done_before=done_before, total=len(ordered_checks()), position=position)
+    return _finish(run)
 
 
 def validation_run_fail(*, run_id, error: str, actor=None) -> None:

@@ -30,6 +30,11 @@ def run_validation(run_id: str) -> None:
     services.validation_run_execute(run_id=run_id)
 
 
+@shared_task(base=ValidationJobTask, soft_time_limit=55 * 60, time_limit=60 * 60)
+def run_container_validation(run_id: str) -> None:
+    services.validation_run_execute_container(run_id=run_id)
+
+
 @shared_task(soft_time_limit=60, time_limit=90)
 def sweep_stale_jobs() -> int:
     """Fails jobs whose worker vanished: no heartbeat for longer than any task may run."""

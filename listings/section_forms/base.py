@@ -40,6 +40,13 @@ def is_required_rule(code: str) -> bool:
     return "required" in getattr(CATALOG.get(code), "tags", ())
 
 
+def is_blocking(finding: Finding, snapshot: dict) -> bool:
+    """Whether a save must be refused for this finding (listings.services.blocking_findings decides)."""
+    from listings.services import blocking_findings
+
+    return bool(blocking_findings([finding], snapshot))
+
+
 class SectionForm(forms.Form):
     """Base: ``key`` is the snapshot key the form edits; ``fields_from``/``to_data`` convert."""
 
@@ -82,8 +89,7 @@ class SectionForm(forms.Form):
             if finding.outcome != Outcome.FAILED:
                 continue
             field = self.field_for(finding.location)
-            blocking = finding.severity == Severity.ERROR and not is_required_rule(finding.code)
-            if blocking:
+            if is_blocking(finding, self.snapshot):
                 message = f"{finding.message} {finding.hint}".strip()
                 target = field if field and field not in self._errors else None
                 if target:
@@ -93,5 +99,4 @@ class SectionForm(forms.Form):
 
     def advice(self) -> list[Finding]:
         """Failed findings that do not block saving (missing required values, best practice)."""
-        return [f for f in self.findings if f.outcome == Outcome.FAILED
-                and not (f.severity == Severity.ERROR and not is_required_rule(f.code))]
+        return [f for f in self.findings if f.outcome == Outcome.FAILED and not is_blocking(f, self.snapshot)]

@@ -63,6 +63,11 @@ def listing_create(request: HttpRequest) -> HttpResponse:
                 team=form.cleaned_data["team"], actor=request.user, kind=form.cleaned_data["kind"],
                 title=form.cleaned_data["title"], short_description=form.cleaned_data["short_description"],
             )
+        except services.InvalidSection as exc:
+            for finding in exc.findings:
+                field = finding.location.removeprefix("field:product.")
+                form.add_error(field if field in form.fields and field not in form.errors else None,
+                               f"{finding.message} {finding.hint}".strip())
         except ServiceError as exc:
             form.add_error(None, str(exc))
         else:

@@ -89,10 +89,10 @@ def fill_listing(client, team, snapshot: dict) -> dict:
 
 def validated_and_submitted(client, listing_id) -> dict:
     """Validate (the worker's part run in-process, as tests/helpers.py does) and submit; returns the version."""
-    from validation.services import validation_run_execute
+    from tests.helpers import execute_run
 
     run = client.post(f"/api/v1/listings/{listing_id}/validate/", format="json").json()
-    validation_run_execute(run_id=run["id"])
+    execute_run(run["id"])
     response = client.post(f"/api/v1/listings/{listing_id}/submit/", format="json")
     assert response.status_code == 201, response.json()
     return {**response.json(), "run_id": run["id"]}

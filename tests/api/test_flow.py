@@ -17,7 +17,7 @@ from tests.api.conftest import (
     section_bodies,
     validated_and_submitted,
 )
-from validation.services import validation_run_execute
+from tests.helpers import execute_run
 
 pytestmark = pytest.mark.django_db
 
@@ -66,7 +66,7 @@ def test_from_empty_to_downloaded_bundle_with_http_calls_only(api, alice, rita, 
     assert started.status_code == 202 and started["Location"] == started.json()["url"]
     run = started.json()
     assert run["status"] == "queued" and run["verdict"] == "" and run["is_current"] is True
-    validation_run_execute(run_id=run["id"])  # what the worker does with the queued task
+    execute_run(run["id"])  # what the worker does with the queued task
 
     finished = seller.get(f"/api/v1/runs/{run['id']}/").json()
     assert finished["status"] == "succeeded" and finished["progress"] == 100

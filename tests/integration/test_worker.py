@@ -24,7 +24,8 @@ def _finished(model, pk):
     return check
 
 
-def test_validation_run_goes_through_redis_to_the_worker_and_back(celery_worker_process, listing, alice):
+def test_validation_run_goes_through_redis_to_the_worker_and_back(celery_worker_process, ready_listing, alice):
+    listing = ready_listing
     run = validation_run_start(listing=listing, actor=alice)
     done = wait_for(_finished(ValidationRun, run.pk), what="the worker to finish the run")
     assert done.status == JobStatus.SUCCEEDED
@@ -44,7 +45,8 @@ def test_a_flawed_listing_gets_its_findings_from_the_worker(celery_worker_proces
     assert done.verdict == "failed"
 
 
-def test_export_task_writes_a_bundle_with_manifest_and_listing(celery_worker_process, listing, alice, rita):
+def test_export_task_writes_a_bundle_with_manifest_and_listing(celery_worker_process, ready_listing, alice, rita):
+    listing = ready_listing
     from listings.models import SubmissionBundle
 
     run = validation_run_start(listing=listing, actor=alice)

@@ -71,7 +71,8 @@ def test_malformed_section_data_is_refused(listing, alice):
         services.section_save(listing=listing, actor=alice, section="hyperparameters", data={}, lock_version=lock)
 
 
-def test_submit_needs_a_finished_passing_run_of_this_exact_content(listing, alice):
+def test_submit_needs_a_finished_passing_run_of_this_exact_content(ready_listing, alice):
+    listing = ready_listing
     with pytest.raises(ServiceError, match="Validate"):
         services.listing_submit(listing=listing, actor=alice)
     validate_now(listing, alice)
@@ -88,7 +89,8 @@ def test_submit_is_refused_while_blocking_findings_remain(team_a, alice):
         services.listing_submit(listing=listing, actor=alice)
 
 
-def test_submit_freezes_version_one(listing, alice):
+def test_submit_freezes_version_one(ready_listing, alice):
+    listing = ready_listing
     version = submitted_version(listing, alice)
     listing.refresh_from_db()
     assert version.number == 1
@@ -96,14 +98,16 @@ def test_submit_freezes_version_one(listing, alice):
     assert listing.status == ListingStatus.SUBMITTED
 
 
-def test_double_submit_leaves_one_version(listing, alice):
+def test_double_submit_leaves_one_version(ready_listing, alice):
+    listing = ready_listing
     submitted_version(listing, alice)
     with pytest.raises(ServiceError):
         services.listing_submit(listing=listing, actor=alice)
     assert listing.versions.count() == 1
 
 
-def test_reviewer_approves_and_the_listing_is_approved(listing, alice, rita):
+def test_reviewer_approves_and_the_listing_is_approved(ready_listing, alice, rita):
+    listing = ready_listing
     version = submitted_version(listing, alice)
     services.review_approve(version=version, actor=rita)
     listing.refresh_from_db()
@@ -112,7 +116,8 @@ def test_reviewer_approves_and_the_listing_is_approved(listing, alice, rita):
     assert listing.events.filter(type="review.approved", actor=rita).exists()
 
 
-def test_seller_cannot_approve_and_reviewer_cannot_approve_own_team(listing, alice, team_a, rita):
+def test_seller_cannot_approve_and_reviewer_cannot_approve_own_team(ready_listing, alice, team_a, rita):
+    listing = ready_listing
     version = submitted_version(listing, alice)
     with pytest.raises(NotAllowed):
         services.review_approve(version=version, actor=alice)
@@ -121,7 +126,8 @@ def test_seller_cannot_approve_and_reviewer_cannot_approve_own_team(listing, ali
         services.review_approve(version=version, actor=rita)
 
 
-def test_second_decision_loses_and_is_told_who_decided(listing, alice, rita):
+def test_second_decision_loses_and_is_told_who_decided(ready_listing, alice, rita):
+    listing = ready_listing
     from tests.factories import make_reviewer
 
     other = make_reviewer("ruth")
@@ -133,13 +139,15 @@ def test_second_decision_loses_and_is_told_who_decided(listing, alice, rita):
     assert version.status == VersionStatus.APPROVED
 
 
-def test_request_changes_needs_a_reason(listing, alice, rita):
+def test_request_changes_needs_a_reason(ready_listing, alice, rita):
+    listing = ready_listing
     version = submitted_version(listing, alice)
     with pytest.raises(ServiceError, match="reason"):
         services.review_request_changes(version=version, actor=rita, reason="  ")
 
 
-def test_editing_an_approved_listing_starts_a_new_draft_and_keeps_the_version(listing, alice, rita):
+def test_editing_an_approved_listing_starts_a_new_draft_and_keeps_the_version(ready_listing, alice, rita):
+    listing = ready_listing
     version = submitted_version(listing, alice)
     services.review_approve(version=version, actor=rita)
     listing.refresh_from_db()

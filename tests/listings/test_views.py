@@ -31,7 +31,8 @@ def _urls_for(listing, version=None, run=None, bundle=None):
     return urls
 
 
-def test_charlie_gets_404_on_every_url_of_team_as_listing(client, listing, alice, charlie, rita):
+def test_charlie_gets_404_on_every_url_of_team_as_listing(client, ready_listing, alice, charlie, rita):
+    listing = ready_listing
     run = validate_now(listing, alice)
     version = submitted_version(listing, alice)
     services.review_approve(version=version, actor=rita)
@@ -57,18 +58,18 @@ def test_listing_list_shows_only_my_teams(client, listing, alice, charlie, team_
     assert listing.title in body and other.title not in body
 
 
-def test_create_form_shows_aws_limit_next_to_the_field(client, alice):
+def test_create_form_shows_aws_limit_next_to_the_field(client, alice, team_a):
     client.force_login(alice)
-    response = client.post(reverse("listing-create"), {"kind": "model_package", "title": "x" * 73,
+    response = client.post(reverse("listing-create"), {"team": team_a.pk, "kind": "model_package", "title": "x" * 73,
                                                        "short_description": "Fine."})
     assert response.status_code == 200
     form = response.context["form"]
     assert "at most 72 characters" in " ".join(form.errors["title"])
 
 
-def test_create_form_rejects_space_before_trademark(client, alice):
+def test_create_form_rejects_space_before_trademark(client, alice, team_a):
     client.force_login(alice)
-    response = client.post(reverse("listing-create"), {"kind": "model_package", "title": "Churn ™",
+    response = client.post(reverse("listing-create"), {"team": team_a.pk, "kind": "model_package", "title": "Churn ™",
                                                        "short_description": "Fine."})
     assert "™" in " ".join(response.context["form"].errors["title"])
 
@@ -128,20 +129,25 @@ def test_model_package_has_no_hyperparameters_section(client, listing, alice):
     assert client.get(reverse("listing-section", args=[listing.id, "hyperparameters"])).status_code == 404
 
 
-def test_seller_cannot_open_the_review_queue_or_approve(client, listing, alice):
+def test_seller_cannot_open_the_review_queue_or_approve(client, ready_listing, alice):
+    listing = ready_listing
     version = submitted_version(listing, alice)
     client.force_login(alice)
     assert client.get(reverse("review-queue")).status_code == 403
     assert client.post(reverse("review-approve", args=[version.id])).status_code == 404
 
 
-def test_reviewer_queue_lists_submitted_versions(client, listing, alice, rita):
+def test_reviewer_queue_lists_submitted_versions(client, ready_listing, alice, rita):
+    listing = ready_listing
     submitted_version(listing, alice)
     client.force_login(rita)
     assert listing.title in client.get(reverse("review-queue")).content.decode()
 
 
 def test_login_is_rate_limited(client, alice, settings):
+    from django.core.cache import cache
+
+    cache.delete("login-attempts:127.0.0.1:alice")  # the cache is real Redis: forget earlier runs' attempts
     settings.LOGIN_ATTEMPTS_PER_WINDOW = 3
     for _ in range(3):
         assert client.post(reverse("login"), {"username": "alice", "password": "wrong"}).status_code == 200

@@ -40,8 +40,23 @@ def test_leading_white_space_and_trademark_spacing():
 
 
 def test_control_characters_are_located():
-    findings = [f for f in product_information(Subject({"product": {"title": "Ch\x07urn", "short_description": "ok\x1f"}}))
-                if f.code == "listing.E008" and f.outcome == "failed"]
+    listing = {"product": {"title": "Ch\x07urn", "short_description": "ok\x1f"}}
+    findings = [f for f in product_information(Subject(listing)) if f.code == "listing.E008" and f.outcome == "failed"]
     assert {f.location for f in findings} == {"field:product.title", "field:product.short_description"}
     assert any(f.measured["positions"] == [3] for f in findings)
     assert "listing.E008" not in _failed(short="tabs\tand\nnewlines are fine")
+
+
+def test_control_characters_are_found_in_every_section_and_key():
+    listing = {"version": {"input_parameters": [{"name": "a\x00b"}]}, "pricing": {"prices": {"m.i.c\x1b": "1"}},
+               "endpoint": {"environment": {"MODE": "fast\x0b"}}}
+    located = {f.location for f in product_information(Subject(listing))
+               if f.code == "listing.E008" and f.outcome == "failed"}
+    assert located == {"field:version.input_parameters[0].name", "field:pricing.prices[m.i.c\ufffd]",
+                       "field:endpoint.environment[MODE]"}
+
+
+def test_a_clean_section_gets_one_passed_control_character_finding():
+    passed = [f.location for f in product_information(Subject({"product": {"title": "A"}}))
+              if f.code == "listing.E008" and f.outcome == "passed"]
+    assert "field:product" in passed and len(passed) == len(set(passed))

@@ -36,6 +36,13 @@ class ArtifactFile:
 class Subject:
     listing: dict  # the listing snapshot, the same shape as the bundle's listing/listing.json
     files: tuple[ArtifactFile, ...] = ()
+    # Long checks (image reads, the rehearsal) report what they are doing, e.g. "probe /ping: 200 in 12 ms";
+    # the service shows it live. A plain callable keeps the checks free of the ORM.
+    progress: Callable[[str], None] | None = field(default=None, compare=False)
+
+    def report(self, note: str) -> None:
+        if self.progress is not None:
+            self.progress(note)
 
     def files_of(self, kind: str) -> list[ArtifactFile]:
         return [f for f in self.files if f.kind == kind]

@@ -11,7 +11,7 @@ from importlib import import_module
 from validation.findings import Finding, Severity
 from validation.rules.base import SOURCES, Rule
 
-AREA_MODULES = ("engine", "listing", "request", "container", "registry")
+AREA_MODULES = ("engine", "listing", "request", "container", "registry", "notebook", "data", "logo", "docs", "rehearsal")
 
 
 def _load() -> dict[str, Rule]:
