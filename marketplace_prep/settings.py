@@ -161,6 +161,7 @@ def _private_storage(prefix: str, local_root: Path) -> dict:
                 "default_acl": "private",
                 "querystring_auth": True,  # presigned, short-lived download links
                 "querystring_expire": 300,
+                "signature_version": "s3v4",
                 "file_overwrite": False,
                 "endpoint_url": AWS_S3_ENDPOINT_URL,
                 "region_name": AWS_S3_REGION_NAME,
@@ -257,6 +258,7 @@ OUTBOUND_ALLOWED_HOSTS = env.list("OUTBOUND_ALLOWED_HOSTS", default=[])
 REVIEW_SLA_HOURS = env.int("REVIEW_SLA_HOURS", default=48)  # a submitted version should be decided within this
 MAX_UPLOAD_BYTES = env.int("MAX_UPLOAD_BYTES", default=20 * 1024**3)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 2500  # 100 hyperparameter rows of up to 11 fields fit in one section form
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024  # larger uploads stream to a temporary file, never memory
 
 # --- Security -------------------------------------------------------------------------------------------

@@ -49,6 +49,17 @@ def complete_listing(team, actor, kind: str = "model_package") -> Listing:
     snapshot = json.loads((FIXTURES / "listings" / f"{kind}.json").read_text())
     listing = services.listing_create(team=team, actor=actor, kind=kind, title=snapshot["product"]["title"],
                                       short_description=snapshot["product"]["short_description"])
+    return fill(listing, actor, keep_product=False)
+
+
+def fill(listing: Listing, actor, *, keep_product: bool = True) -> Listing:
+    """Fill every section of ``listing`` from the fixture of its kind and attach the artifacts it needs;
+    ``keep_product`` keeps the title and short description the seller typed."""
+    kind = listing.kind
+    snapshot = json.loads((FIXTURES / "listings" / f"{kind}.json").read_text())
+    if keep_product:
+        current = ListingSection.objects.get(listing=listing, name="product").data["product"]
+        snapshot["product"].update(title=current["title"], short_description=current["short_description"])
     for section in sections_for(kind):
         ListingSection.objects.filter(listing=listing, name=section.name).update(
             data={key: snapshot[key] for key in section.keys})

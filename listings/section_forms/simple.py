@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import json
-
 from django import forms
 
 from listings.section_forms.base import LinesField, SectionForm, TextField
+from listings.section_forms.rows import RowForm, Rows, RowsSectionForm, max_length_of
 
 
 class LegalForm(SectionForm):
@@ -71,11 +70,43 @@ class EndpointForm(SectionForm):
         return env
 
 
-PARAMETER_HELP = "One per line as JSON, e.g. {\"name\": \"threshold\", \"description\": \"…\", \"required\": false}."
+class ParameterRowForm(RowForm):
+    """One input parameter, custom attribute or output parameter of the version (name, description, constraints)."""
+
+    empty_row = {"name": "", "description": "", "constraints": "", "required": False}
+    noun = "parameter"
+    double = ("name", "description", "constraints")
+
+    name = TextField(required=False, help_text="Printable ASCII, as buyers pass it.")
+    required = forms.BooleanField(required=False, label="Buyers must give it")
+    description = TextField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    constraints = TextField(required=False, widget=forms.Textarea(attrs={"rows": 2}),
+                            help_text="Allowed values, ranges or format, e.g. “0.0 to 1.0”.")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, code in (("name", "listing.E047"), ("description", "listing.E048"), ("constraints", "listing.E049")):
+            most = max_length_of(code)
+            if most:
+                self.fields[name].widget.attrs["data-maxlength"] = most
 
 
-class VersionForm(SectionForm):
+def _parameter_rows(name: str, title: str, help_text: str, add_label: str, noun: str = "") -> Rows:
+    return Rows(name, ("version", name), ParameterRowForm, title, help=help_text, count_code="listing.E046",
+                add_label=add_label, noun=noun)
+
+
+class VersionForm(RowsSectionForm):
     section = key = "version"
+    rows = (
+        _parameter_rows("input_parameters", "Input parameters",
+                        "Parameters buyers can pass with a request, e.g. a confidence threshold.", "Add an input parameter"),
+        _parameter_rows("custom_attributes", "Custom attributes",
+                        "Values buyers send in the X-Amzn-SageMaker-Custom-Attributes header.", "Add a custom attribute",
+                        "attribute"),
+        _parameter_rows("output_parameters", "Output parameters",
+                        "The fields your response contains.", "Add an output parameter"),
+    )
 
     version_title = TextField(required=False, help_text="Unique within the product, e.g. “1.0.0”.")
     release_notes = TextField(widget=forms.Textarea(attrs={"rows": 4}), required=False)
@@ -93,37 +124,5 @@ class VersionForm(SectionForm):
                                    label="Sample input (batch)")
     sample_output_batch = TextField(widget=forms.Textarea(attrs={"rows": 3}), required=False,
                                     label="Sample output (batch)")
-    input_parameters = TextField(widget=forms.Textarea(attrs={"rows": 3}), required=False, help_text=PARAMETER_HELP)
-    custom_attributes = TextField(widget=forms.Textarea(attrs={"rows": 3}), required=False, help_text=PARAMETER_HELP)
-    output_parameters = TextField(widget=forms.Textarea(attrs={"rows": 3}), required=False, help_text=PARAMETER_HELP)
     repository_url = TextField(required=False, label="Repository URL", help_text="https, GitHub recommended.")
     notebook_url = TextField(required=False, label="Sample notebook URL", help_text="https, GitHub recommended.")
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for name in ("input_parameters", "custom_attributes", "output_parameters"):
-            self.fields[name].prepare_value = lambda v: (
-                "\n".join(json.dumps(p, ensure_ascii=False) for p in v) if isinstance(v, list) else v)
-
-    def _parameters(self, name: str) -> list[dict]:
-        rows = []
-        for number, line in enumerate(self.cleaned_data[name].splitlines(), 1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except ValueError:
-                raise forms.ValidationError(f"Line {number} is not JSON: {PARAMETER_HELP}")
-            if not isinstance(row, dict):
-                raise forms.ValidationError(f"Line {number} must be a JSON object.")
-            rows.append({"name": "", "description": "", "constraints": "", "required": False} | row)
-        return rows
-
-    def clean_input_parameters(self):
-        return self._parameters("input_parameters")
-
-    def clean_custom_attributes(self):
-        return self._parameters("custom_attributes")
-
-    def clean_output_parameters(self):
-        return self._parameters("output_parameters")

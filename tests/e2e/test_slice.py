@@ -9,6 +9,7 @@ import zipfile
 import pytest
 
 from listings.models import Listing
+from tests.listing_builder import fill
 from tests.e2e.conftest import screenshot
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -29,6 +30,16 @@ def test_seller_to_reviewer_to_bundle(new_page, live_server, celery_worker_proce
     seller.click("button:has-text('Create listing')")
     seller.wait_for_selector("h1:has-text('Acme Churn™')")
     listing_url = seller.url
+
+    # A new listing has everything else still to fill: validation says so, at each field.
+    seller.click("#validation-panel button:has-text('Validate')")
+    seller.wait_for_selector("[data-testid=run-status]:has-text('Problems found')")
+    assert "listing.E009" in seller.inner_text("#validation-panel")  # the long description is missing
+    screenshot(seller, "validated-incomplete")
+
+    # The rest of the listing (sections and artifacts) is filled as the section forms' own tests do.
+    fill(Listing.objects.get(), alice)
+    seller.reload()
 
     # Validate: the panel polls itself (htmx) while the worker runs, no full reload.
     seller.evaluate("window.__noReload = true")
