@@ -214,6 +214,10 @@ class SubmissionBundle(Job):
     sha256 = models.CharField(max_length=64, blank=True)
     size = models.BigIntegerField(null=True, blank=True)
     storage_key = models.CharField(max_length=255, blank=True)
+    # What the seller chose for this export, e.g. {"reference_large_files": true, "s3_destination": "s3://…"};
+    # part of what makes two exports of one version byte-identical or not.
+    options = models.JSONField(default=dict, blank=True)
+    manifest = models.JSONField(default=dict, blank=True)  # the bundle's manifest.json, for pages and the API
 
     class Meta:
         ordering = ["-created_at"]

@@ -20,6 +20,8 @@ def run_panel_context(run: ValidationRun, *, current: bool) -> dict:
         "run_is_current": current,
         "failed": failed,
         "not_run": [f for f in findings if f.outcome == "not_run"],
+        "not_run_groups": _group_not_run([f for f in findings if f.outcome == "not_run"]),
+        "failed_groups": _group_failed(failed),
         "passed": [f for f in findings if f.outcome == "passed"],
         "blocking": sum(1 for f in failed if f.severity == "error"),
         "changes": None,
@@ -31,3 +33,33 @@ def run_panel_context(run: ValidationRun, *, current: bool) -> dict:
             now = {_key(f) for f in failed}
             context["changes"] = {"fixed": len(before - now), "new": len(now - before), "still": len(now & before)}
     return context
+
+
+def _group_not_run(findings) -> list[dict]:
+    """Checks skipped for one reason are one line ("26 checks not run: no container image is attached"),
+    with their codes folded beneath — still never shown green."""
+    groups: dict[str, dict] = {}
+    for f in findings:
+        group = groups.setdefault(f.message, {"message": f.message, "findings": [], "location": f.location})
+        group["findings"].append(f)
+    return list(groups.values())
+
+
+_AREA_TITLES = {"notebook": "Sample notebook", "data": "Sample data", "logo": "Logo", "docs": "Documentation",
+                "container": "Container image", "registry": "Container registry", "rehearsal": "Rehearsal run",
+                "request": "AWS API requests", "engine": "Validation engine"}
+
+
+def _group_failed(findings) -> list[dict]:
+    """Problems grouped where the seller fixes them: a section's page, or the artifact they concern."""
+    from listings.sections import BY_NAME, section_of_location
+
+    groups: dict[str, dict] = {}
+    for f in findings:
+        section = section_of_location(f.location)
+        key = section or f.code.split(".", 1)[0]
+        title = BY_NAME[section].title if section else _AREA_TITLES.get(key, key)
+        group = groups.setdefault(key, {"key": key, "title": title, "section": section, "findings": [], "errors": 0})
+        group["findings"].append(f)
+        group["errors"] += f.severity == "error"
+    return sorted(groups.values(), key=lambda g: (-g["errors"], g["title"]))
