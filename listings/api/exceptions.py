@@ -16,6 +16,7 @@ import logging
 import math
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, JsonResponse
 from django.utils.encoding import force_str
 from rest_framework import exceptions, status
@@ -39,6 +40,7 @@ _CODE_BY_STATUS = {
     409: "conflict",
     415: "unsupported_media_type",
     429: "throttled",
+    503: "service_unavailable",
 }
 ERROR_CODES = ("invalid", *_CODE_BY_STATUS.values(), "server_error")
 
@@ -100,6 +102,12 @@ def api_exception_handler(exc, context):
         exc = exceptions.NotFound(*(exc.args or ("Not found.",)))
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied(*(exc.args or ()))
+    if isinstance(exc, (OperationalError, InterfaceError)):
+        # The database went away (restart, failover): a short outage the client should retry, not a bug.
+        from marketplace_prep.middleware import database_unavailable_response
+
+        request = context.get("request")
+        return database_unavailable_response(getattr(request, "_request", request))
     if not isinstance(exc, exceptions.APIException):
         request = context.get("request")
         # Logged like Django logs an unhandled error (with the traceback, for the admins' mail), and signalled

@@ -297,7 +297,8 @@ class ErrorFieldSerializer(serializers.Serializer):
 class ErrorDetailSerializer(serializers.Serializer):
     code = serializers.ChoiceField(choices=["invalid", "bad_request", "not_authenticated", "forbidden",
                                             "not_found", "method_not_allowed", "not_acceptable", "conflict",
-                                            "unsupported_media_type", "throttled", "server_error"])
+                                            "unsupported_media_type", "throttled", "server_error",
+                                            "service_unavailable"])
     message = serializers.CharField()
     fields = serializers.DictField(child=ErrorFieldSerializer(many=True), required=False,
                                    help_text="Problems keyed by field path, e.g. product.search_keywords[3].")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.urls import include, path, re_path
 
 from listings.api.exceptions import api_not_found
-from listings.api.views import bundles, catalog, docs, listings, validation, versions
+from listings.api.views import artifacts, bundles, catalog, docs, listings, validation, versions
 
 app_name = "api"
 
@@ -20,6 +20,12 @@ v1 = [
     path("listings/<uuid:listing_id>/runs/", validation.ListingRunsView.as_view(), name="listing-runs"),
     path("listings/<uuid:listing_id>/submit/", versions.SubmitView.as_view(), name="listing-submit"),
     path("listings/<uuid:listing_id>/versions/", versions.ListingVersionsView.as_view(), name="listing-versions"),
+    path("listings/<uuid:listing_id>/artifacts/", artifacts.ListingArtifactsView.as_view(), name="listing-artifacts"),
+    path("listings/<uuid:listing_id>/uploads/", artifacts.ListingUploadsView.as_view(), name="listing-uploads"),
+    path("artifacts/<uuid:artifact_id>/", artifacts.ArtifactDetailView.as_view(), name="artifact-detail"),
+    path("artifacts/<uuid:artifact_id>/download/", artifacts.ArtifactDownloadView.as_view(), name="artifact-download"),
+    path("uploads/<uuid:upload_id>/", artifacts.UploadDetailView.as_view(), name="upload-detail"),
+    path("uploads/<uuid:upload_id>/complete/", artifacts.UploadCompleteView.as_view(), name="upload-complete"),
     path("runs/<uuid:run_id>/", validation.RunDetailView.as_view(), name="run-detail"),
     path("versions/<uuid:version_id>/", versions.VersionDetailView.as_view(), name="version-detail"),
     path("versions/<uuid:version_id>/approve/", versions.ApproveView.as_view(), name="version-approve"),

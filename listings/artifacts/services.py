@@ -367,3 +367,124 @@ def sweep_stale_uploads(*, now=None) -> int:
             removed += 1
     return removed
 
+
+
+# -- direct uploads to S3 (the REST API's presigned PUT) -----------------------------------------------------
+# Added for the REST API (issue 8): when artifacts live in S3 a client may PUT the whole file straight to the
+# bucket, at a scratch key named after the upload session, and then ask us to finish. Finishing reads the
+# object once (size, sha256, a local copy to inspect), then attaches it through ``artifact_add`` exactly as a
+# chunked upload is attached; a refusal deletes the scratch object. Scratch objects of uploads nobody finished
+# are not swept here: give the bucket a lifecycle rule that expires ``<location>/incoming/`` after a day.
+
+DIRECT_PUT_MAX_BYTES = 5 * 1024**3  # S3 takes at most 5 GB in one PUT; larger files go in chunks
+DIRECT_URL_SECONDS = 3600
+
+
+def direct_upload_key(session_id) -> str:
+    import uuid
+
+    return f"incoming/{uuid.UUID(str(session_id)).hex}"
+
+
+def direct_upload_url(session: UploadSession, *, expires: int = DIRECT_URL_SECONDS) -> str:
+    """A presigned PUT for the session's scratch key. Only for S3 storage."""
+    from storages.utils import clean_name
+
+    from listings.storage import artifact_storage, is_remote
+
+    storage = artifact_storage()
+    if not is_remote(storage):
+        raise ServiceError("Direct uploads need S3 storage, which this server does not use; send the file in chunks.")
+    if session.size > DIRECT_PUT_MAX_BYTES:
+        raise ServiceError(f"S3 takes at most {limits.human_size(DIRECT_PUT_MAX_BYTES)} in one PUT; send "
+                           f"“{session.original_name}” in chunks instead.")
+    key = storage._normalize_name(clean_name(direct_upload_key(session.id)))
+    return storage.connection.meta.client.generate_presigned_url(
+        "put_object", Params={"Bucket": storage.bucket_name, "Key": key}, ExpiresIn=expires)
+
+
+def direct_upload_arrived(session: UploadSession) -> bool:
+    """Has a client PUT this session's file to its scratch key (S3 storage only)?"""
+    from listings.storage import artifact_storage, is_remote
+
+    storage = artifact_storage()
+    return is_remote(storage) and storage.exists(direct_upload_key(session.id))
+
+
+def direct_upload_discard(session_id) -> None:
+    """Delete the scratch object, if any (after a refusal, a cancel or a finished upload)."""
+    from listings.storage import artifact_storage, is_remote
+
+    storage = artifact_storage()
+    if not is_remote(storage):
+        return
+    try:
+        storage.delete(direct_upload_key(session_id))
+    except Exception:  # the bucket's lifecycle rule removes it later
+        log.exception("could not delete the scratch object of direct upload %s", session_id)
+
+
+def upload_complete_direct(*, session: UploadSession, actor) -> Artifact:
+    """Finish a direct upload: verify the object's size, read it once from S3 (hashing it into a local scratch
+    copy), inspect and attach it with ``artifact_add`` — which stores it under its digest — and delete the
+    scratch object. A refusal deletes the scratch object and the session: nothing of the file stays."""
+    import hashlib
+
+    from listings.storage import artifact_storage, iter_chunks
+
+    _check_can_change(session.listing, actor)
+    now = timezone.now()
+    if not UploadSession.objects.filter(_claimable(now), pk=session.pk).update(completing_at=now):
+        if not UploadSession.objects.filter(pk=session.pk).exists():
+            raise ServiceError("This upload was cancelled or has expired; start it again.")
+        raise Conflict("This upload is already being finished.", current={"received": 0})
+
+    def release() -> None:
+        UploadSession.objects.filter(pk=session.pk).update(completing_at=None)
+
+    def refuse(message: str) -> None:
+        direct_upload_discard(session.id)
+        _drop(session)
+        raise ArtifactRefused(message)
+
+    storage = artifact_storage()
+    key = direct_upload_key(session.id)
+    path = receiving.scratch_path(session.id)
+    try:
+        if not storage.exists(key):
+            release()
+            raise Conflict("Nothing has arrived at the upload URL yet: PUT the file there, then finish the upload.",
+                           current={"received": 0})
+        size = storage.size(key)
+        if size != session.size:
+            refuse(f"“{session.original_name}” arrived with {size:,} bytes, but the upload was started for "
+                   f"{session.size:,}. Nothing was kept; start the upload again.")
+        digest = hashlib.sha256()
+        with storage.open(key, "rb") as source, open(path, "wb") as out:
+            for chunk in iter_chunks(source):
+                digest.update(chunk)
+                out.write(chunk)
+        if path.stat().st_size != size:
+            release()
+            raise ServiceError("The file could not be read back from storage in full; finish the upload again.")
+    except ServiceError:
+        raise
+    except BaseException:
+        release()
+        raise
+    received = Received(path=path, size=size, name=session.original_name, sha256=digest.hexdigest())
+    try:
+        artifact = artifact_add(listing=session.listing, actor=actor, kind=session.kind, received=received,
+                                content_type=session.content_type, tags=session.tags,
+                                expected_sha256=session.expected_sha256)
+    except ArtifactRefused:
+        direct_upload_discard(session.id)
+        _drop(session)
+        raise
+    except BaseException:
+        receiving.discard(path)  # the object in S3 stays for a retry; the local copy is made again
+        release()
+        raise
+    direct_upload_discard(session.id)
+    _drop(session)
+    return artifact

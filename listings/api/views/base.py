@@ -8,6 +8,7 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.parsers import JSONParser
 
 from listings.api.exceptions import api_exception_handler
+from listings.api.pagination import ApiPagination
 from listings.api.serializers import ErrorSerializer
 from listings.api.throttling import API_THROTTLES
 
@@ -30,6 +31,7 @@ def errors(*codes: int) -> dict[int, OpenApiResponse]:
 class ApiView(GenericAPIView):
     parser_classes = [JSONParser]
     throttle_classes = API_THROTTLES
+    pagination_class = ApiPagination
     # What the browsable API renders as the request body's starting point; the schema's request and response
     # bodies are declared per method with ``extend_schema``.
     serializer_class = serializers.Serializer
