@@ -11,7 +11,8 @@ from tests.container import imagebuild as ib
 from tests.container.helpers import all_failed, analyse
 
 SKOPEO = shutil.which("skopeo")
-pytestmark = pytest.mark.skipif(SKOPEO is None, reason="skopeo is not installed (apt-get install skopeo)")
+# Real parts only, never a skip: `make test` installs skopeo (scripts/ensure-test-deps.sh).
+assert SKOPEO is not None, "skopeo is needed: run `make test`, which installs it"
 
 
 def _copy(src: str, dst: str, *extra: str) -> None:

@@ -27,8 +27,9 @@ from validation.findings import Outcome
 from validation.rules.base import SOURCES
 from validation.rules.registry import RULES
 
-pytestmark = pytest.mark.skipif(not (Path(rf.REGISTRY_BIN).exists() and Path(rf.SKOPEO_BIN).exists()),
-                                reason="docker-registry and skopeo are needed (make test installs them)")
+# Real parts only, never a skip: `make test` installs both (scripts/ensure-test-deps.sh).
+assert Path(rf.REGISTRY_BIN).exists() and Path(rf.SKOPEO_BIN).exists(), \
+    "docker-registry and skopeo are needed: run `make test`, which installs them"
 
 OPTS = RegistryOptions(allow=("127.0.0.1",), plain_http=("127.0.0.1",), connect_timeout=2, read_timeout=5, deadline=20)
 ECR_HOST = "123456789012.dkr.ecr.us-east-1.amazonaws.com"
