@@ -63,3 +63,5 @@ class ListingEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+from listings.review import admin as _review_admin  # noqa: E402,F401  (registers the review workflow's models)

@@ -249,3 +249,184 @@ class UploadSession(models.Model):
 
     def __str__(self) -> str:
         return f"{self.original_name}: {self.received} of {self.size} bytes"
+
+
+# --- Review workflow (listings/review/) -----------------------------------------------------------------------
+# DESIGN.md "Data model": Review, ReviewComment(anchor), Waiver(finding code, reason, by, expires); plus the
+# per-section sign-off that lets a re-review skip what did not change, the admin-set SLA, and in-app notices.
+
+
+class ReviewSettings(models.Model):
+    """What the admin sets for the review desk, in the Django admin: one row (``pk=1``).
+
+    Empty fields fall back to the settings module (``REVIEW_SLA_HOURS``), so a fresh install works without it.
+    """
+
+    sla_hours = models.PositiveIntegerField(
+        null=True, blank=True,
+        help_text="A submitted version should be decided within this many hours; the queue shows each version's "
+                  "due time from it. Leave empty to use the REVIEW_SLA_HOURS setting.",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "review settings"
+        constraints = [models.CheckConstraint(condition=models.Q(pk=1), name="review_settings_single_row")]
+
+    def save(self, *args, **kwargs):
+        self.pk = 1
+        super().save(*args, **kwargs)
+
+    def __str__(self) -> str:
+        return "Review settings"
+
+
+class Review(models.Model):
+    """The reviewer's side of one submitted version: who has it, and which version its sign-offs came from."""
+
+    version = models.OneToOneField(ListingVersion, on_delete=models.CASCADE, primary_key=True, related_name="review")
+    assignee = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                 related_name="+")
+    assigned_at = models.DateTimeField(null=True, blank=True)
+    # The version the re-review compares with: the one before this (whatever its outcome); None for version 1.
+    baseline = models.ForeignKey(ListingVersion, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["assignee"])]
+
+    def __str__(self) -> str:
+        return f"review of {self.version}"
+
+
+class SectionApproval(models.Model):
+    """A reviewer's sign-off on one area (a section, or the files) of one version.
+
+    Carried to the next version when that area's content is byte-for-byte the same (``content_hash``), so a
+    re-review looks only at what changed. ``carried_from`` names the version where a person actually looked.
+    """
+
+    version = models.ForeignKey(ListingVersion, on_delete=models.CASCADE, related_name="section_approvals")
+    area = models.CharField(max_length=32)  # a section name (listings/sections.py) or "files"
+    content_hash = models.CharField(max_length=64)
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                    related_name="+")
+    approved_by_email = models.CharField(max_length=254, blank=True)
+    approved_at = models.DateTimeField(default=timezone.now)
+    carried_from = models.ForeignKey(ListingVersion, on_delete=models.SET_NULL, null=True, blank=True,
+                                     related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["version", "area"], name="one_approval_per_area")]
+
+    def __str__(self) -> str:
+        return f"{self.version} / {self.area}"
+
+
+class CommentAnchor(models.TextChoices):
+    GENERAL = "general", "The whole version"
+    FIELD = "field", "A field"
+    FINDING = "finding", "A validation finding"
+    CELL = "cell", "A notebook cell"
+    ARTIFACT = "artifact", "A file"
+
+
+class ReviewComment(models.Model):
+    """A comment, anchored to what it is about; a comment without ``parent`` starts a thread.
+
+    Threads belong to the listing (they outlive the version they were written on, so a seller answers in the
+    same thread after resubmitting); resolution lives on the thread's first comment. Author kept as an e-mail
+    snapshot too, so a thread survives the deletion of its writer.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    listing = models.ForeignKey(Listing, on_delete=models.CASCADE, related_name="review_comments")
+    version = models.ForeignKey(ListingVersion, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    parent = models.ForeignKey("self", on_delete=models.CASCADE, null=True, blank=True, related_name="replies")
+    anchor_kind = models.CharField(max_length=16, choices=CommentAnchor.choices, default=CommentAnchor.GENERAL)
+    # field: "product.title"; finding: "listing.W007@field:product.short_description";
+    # cell: "<notebook name>#<cell index>"; artifact: "<kind>/<name>"; general: "".
+    anchor = models.CharField(max_length=500, blank=True)
+    area = models.CharField(max_length=32, blank=True)  # the section (or "files") the anchor lies in
+    body = models.TextField()
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                               related_name="+")
+    author_email = models.CharField(max_length=254, blank=True)
+    by_reviewer = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                    related_name="+")
+    resolved_by_email = models.CharField(max_length=254, blank=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        indexes = [models.Index(fields=["listing", "parent", "created_at"])]
+
+    @property
+    def is_resolved(self) -> bool:
+        return self.resolved_at is not None
+
+    def __str__(self) -> str:
+        return f"{self.author_email or 'someone'} on {self.anchor or self.anchor_kind}"
+
+
+class Waiver(models.Model):
+    """A reviewer's decision that one failed **warning** may stand, with a reason, until it expires.
+
+    Errors (what AWS rejects) can never be waived: the service refuses, the database refuses
+    (``waiver_only_for_warnings``), and the submission gate never consults waivers for errors.
+    A waiver covers its finding (code + location) on every version of the listing until ``expires_at``.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    listing = models.ForeignKey(Listing, on_delete=models.CASCADE, related_name="waivers")
+    version = models.ForeignKey(ListingVersion, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    code = models.CharField(max_length=32)
+    location = models.CharField(max_length=500, blank=True)
+    severity = models.CharField(max_length=8, default="warning")
+    reason = models.TextField()
+    expires_at = models.DateTimeField()
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+")
+    created_by_email = models.CharField(max_length=254, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+")
+    revoked_by_email = models.CharField(max_length=254, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(severity="warning"), name="waiver_only_for_warnings"),
+            models.UniqueConstraint(fields=["listing", "code", "location"], condition=models.Q(revoked_at__isnull=True),
+                                    name="one_standing_waiver_per_finding"),
+        ]
+
+    def is_active(self, at=None) -> bool:
+        return self.revoked_at is None and self.expires_at > (at or timezone.now())
+
+    def __str__(self) -> str:
+        return f"waiver of {self.code} at {self.location or '—'}"
+
+
+class Notification(models.Model):
+    """One line in a user's in-app notification list (the bell in the top bar); e-mail goes out beside it."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=48)  # dotted, like the event it tells of: review.approved …
+    listing = models.ForeignKey(Listing, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    title = models.CharField(max_length=255)
+    body = models.TextField(blank=True)
+    url = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["recipient", "read_at", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} for {self.recipient_id}"

@@ -1,0 +1,150 @@
+"""Reads of the review workflow, scoped to the user (STYLE.md 3): "missing" and "not yours" are both a 404."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.contrib.auth import get_user_model
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from listings.models import (
+    Listing,
+    ListingVersion,
+    Membership,
+    Notification,
+    ReviewComment,
+    Team,
+    VersionStatus,
+    Waiver,
+)
+from listings.permissions import REVIEWERS_GROUP, is_reviewer
+from listings.review.areas import areas_for
+from listings.review.policy import review_sla_hours
+
+QUEUE_VIEWS = {
+    "waiting": "Waiting for a decision",
+    "mine": "Assigned to me",
+    "unassigned": "Not claimed",
+    "overdue": "Overdue",
+    "decided": "Decided in the last 30 days",
+}
+
+
+@dataclass
+class QueueFilters:
+    view: str = "waiting"
+    team: str = ""
+    kind: str = ""
+    q: str = ""
+
+
+def review_queue(user, filters: QueueFilters | None = None) -> QuerySet[ListingVersion]:
+    """Versions for the reviewer's queue, oldest first (the one closest to its due time on top)."""
+    filters = filters or QueueFilters()
+    if not is_reviewer(user):
+        return ListingVersion.objects.none()
+    now = timezone.now()
+    qs = ListingVersion.objects.select_related(
+        "listing", "listing__team", "created_by", "validation_run", "review", "review__assignee", "decided_by",
+    ).annotate(signed_off=Count("section_approvals", distinct=True))
+    if filters.view == "decided":
+        qs = qs.filter(status__in=(VersionStatus.APPROVED, VersionStatus.CHANGES_REQUESTED),
+                       decided_at__gte=now - timedelta(days=30)).order_by("-decided_at")
+    else:
+        qs = qs.filter(status=VersionStatus.SUBMITTED).order_by("created_at")
+        if filters.view == "mine":
+            qs = qs.filter(review__assignee=user)
+        elif filters.view == "unassigned":
+            qs = qs.filter(Q(review__assignee__isnull=True) | Q(review__isnull=True))
+        elif filters.view == "overdue":
+            qs = qs.filter(created_at__lt=now - timedelta(hours=review_sla_hours()))
+    if filters.team:
+        try:
+            qs = qs.filter(listing__team_id=filters.team)
+        except (ValueError, TypeError):
+            qs = qs.none()
+    if filters.kind:
+        qs = qs.filter(listing__kind=filters.kind)
+    if filters.q:
+        qs = qs.filter(listing__title__icontains=filters.q)
+    return qs
+
+
+def queue_teams():
+    return Team.objects.filter(listings__versions__isnull=False).distinct().order_by("name")
+
+
+def queue_counts(user) -> dict[str, int]:
+    if not is_reviewer(user):
+        return {}
+    waiting = ListingVersion.objects.filter(status=VersionStatus.SUBMITTED)
+    overdue_before = timezone.now() - timedelta(hours=review_sla_hours())
+    return waiting.aggregate(
+        waiting=Count("pk"),
+        mine=Count("pk", filter=Q(review__assignee=user)),
+        unassigned=Count("pk", filter=Q(review__assignee__isnull=True)),
+        overdue=Count("pk", filter=Q(created_at__lt=overdue_before)),
+    )
+
+
+def areas_total(kind: str) -> int:
+    return len(areas_for(kind))
+
+
+def eligible_reviewers(listing: Listing):
+    """Reviewers who may decide on ``listing``: reviewers (or admins) outside its team."""
+    return (get_user_model().objects.filter(Q(groups__name=REVIEWERS_GROUP) | Q(is_superuser=True), is_active=True)
+            .exclude(memberships__team_id=listing.team_id).distinct().order_by("username"))
+
+
+def previous_versions(version: ListingVersion) -> QuerySet[ListingVersion]:
+    return ListingVersion.objects.filter(listing_id=version.listing_id, number__lt=version.number).order_by("-number")
+
+
+def last_approved_before(version: ListingVersion) -> ListingVersion | None:
+    return previous_versions(version).filter(status=VersionStatus.APPROVED).first()
+
+
+def threads_of(listing: Listing) -> list[ReviewComment]:
+    """Every thread on the listing, open ones first, each with its replies."""
+    replies = ReviewComment.objects.filter(parent__isnull=False).order_by("created_at")
+    threads = (ReviewComment.objects.filter(listing=listing, parent__isnull=True)
+               .select_related("version").prefetch_related(Prefetch("replies", queryset=replies)))
+    return sorted(threads, key=lambda t: (t.resolved_at is not None, t.created_at))
+
+
+def get_thread_for_user(user, comment_id) -> ReviewComment:
+    """A comment the user may see: any for a reviewer, else only on the user's team's listings."""
+    qs = ReviewComment.objects.select_related("listing", "parent", "version")
+    if not is_reviewer(user):
+        qs = qs.filter(listing__team__in=Membership.objects.filter(user=user).values("team"))
+    try:
+        return qs.get(pk=comment_id)
+    except (ReviewComment.DoesNotExist, ValueError):
+        raise Http404("No such comment.")
+
+
+def get_waiver_for_reviewer(user, waiver_id) -> Waiver:
+    if not is_reviewer(user):
+        raise Http404("No such waiver.")
+    try:
+        return Waiver.objects.select_related("listing").get(pk=waiver_id)
+    except (Waiver.DoesNotExist, ValueError):
+        raise Http404("No such waiver.")
+
+
+def waivers_of(listing: Listing) -> QuerySet[Waiver]:
+    return Waiver.objects.filter(listing=listing).select_related("version").order_by("-created_at")
+
+
+def notifications_for(user) -> QuerySet[Notification]:
+    return Notification.objects.filter(recipient=user).select_related("listing").order_by("-created_at")
+
+
+def unread_count(user) -> int:
+    if not user.is_authenticated:
+        return 0
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
