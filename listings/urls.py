@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from listings.views import bundles, listings, review, sections
+from listings.views import bundles, listings, sections
 
 urlpatterns = [
     path("", listings.home, name="home"),
@@ -23,8 +23,6 @@ urlpatterns = [
     path("versions/<uuid:version_id>/export/", bundles.export, name="version-export"),
     path("bundles/<uuid:bundle_id>/download/", bundles.download, name="bundle-download"),
     path("bundles/<uuid:bundle_id>/status/", bundles.status, name="bundle-status"),
-    path("review/", review.queue, name="review-queue"),
-    path("review/<uuid:version_id>/", review.version_review, name="review-version"),
-    path("review/<uuid:version_id>/approve/", review.approve, name="review-approve"),
-    path("review/<uuid:version_id>/request-changes/", review.request_changes, name="review-request-changes"),
+    path("bundles/<uuid:bundle_id>/s3-copy/", bundles.s3_copy, name="bundle-s3-copy"),
+    path("", include("listings.review.urls")),  # queue, review page, decisions, comments, waivers, notifications
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.urls import include, path, re_path
 
 from listings.api.exceptions import api_not_found
-from listings.api.views import artifacts, bundles, catalog, docs, listings, validation, versions
+from listings.api.views import artifacts, bundles, catalog, docs, listings, review, validation, versions
 
 app_name = "api"
 
@@ -33,6 +33,11 @@ v1 = [
          name="version-request-changes"),
     path("versions/<uuid:version_id>/export/", versions.ExportView.as_view(), name="version-export"),
     path("review/queue/", versions.ReviewQueueView.as_view(), name="review-queue"),
+    path("versions/<uuid:version_id>/comments/", review.VersionCommentsView.as_view(), name="version-comments"),
+    path("versions/<uuid:version_id>/waivers/", review.VersionWaiversView.as_view(), name="version-waivers"),
+    path("comments/<uuid:comment_id>/replies/", review.CommentRepliesView.as_view(), name="comment-replies"),
+    path("comments/<uuid:comment_id>/resolve/", review.CommentResolveView.as_view(), name="comment-resolve"),
+    path("comments/<uuid:comment_id>/reopen/", review.CommentReopenView.as_view(), name="comment-reopen"),
     path("bundles/<uuid:bundle_id>/", bundles.BundleDetailView.as_view(), name="bundle-detail"),
     path("bundles/<uuid:bundle_id>/download/", bundles.BundleDownloadView.as_view(), name="bundle-download"),
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.http import FileResponse, HttpResponseRedirect
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework.exceptions import NotFound
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
@@ -50,8 +51,11 @@ class BundleDownloadView(ApiView):
         if hasattr(storage, "bucket_name"):  # S3: a short-lived presigned link instead of proxying the bytes
             return HttpResponseRedirect(storage.url(bundle.storage_key, parameters={
                 "ResponseContentDisposition": f'attachment; filename="{bundle.filename}"'}))
-        response = FileResponse(storage.open(bundle.storage_key, "rb"), as_attachment=True,
-                                filename=bundle.filename, content_type="application/zip")
+        try:
+            stream = storage.open(bundle.storage_key, "rb")
+        except FileNotFoundError:  # removed from the export folder behind our back: say so, not a 500
+            raise NotFound("This bundle's file is no longer stored; export the version again.") from None
+        response = FileResponse(stream, as_attachment=True, filename=bundle.filename, content_type="application/zip")
         if bundle.sha256:
             response["X-Content-SHA256"] = bundle.sha256
         return response
