@@ -34,6 +34,9 @@ class ValidationRun(Job):
     # rehearsal on the containers queue) when the listing has an image.
     phase = models.CharField(max_length=16, default="checks")
     container_started_at = models.DateTimeField(null=True, blank=True)
+    # The container phase's last lines as they happened ({"t": seconds since the phase started, "text": …}):
+    # the image read, each rehearsal probe, each outbound attempt. Written by the service, at most twice a second.
+    live_log = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -70,3 +73,27 @@ class Finding(models.Model):
     @property
     def field_name(self) -> str:
         return self.location.removeprefix("field:") if self.location.startswith("field:") else ""
+
+
+class RunReport(models.Model):
+    """What a check kept with its run besides findings: the image report, the SBOM, the rehearsal's logs and
+    probes. Small JSON stays in ``data``; larger content (the SBOM always) is in the artifact storage under
+    ``reports/sha256/…`` with its digest, read through ``validation.selectors``."""
+
+    run = models.ForeignKey(ValidationRun, on_delete=models.CASCADE, related_name="reports")
+    kind = models.CharField(max_length=32)  # image | sbom | rehearsal
+    label = models.CharField(max_length=300, blank=True)  # which image: the artifact's name or the reference
+    check_name = models.CharField(max_length=64, blank=True)
+    content_type = models.CharField(max_length=100, default="application/json")
+    data = models.JSONField(null=True, blank=True)
+    storage_key = models.CharField(max_length=200, blank=True)
+    sha256 = models.CharField(max_length=64, blank=True)
+    size = models.PositiveBigIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["run", "kind", "label"], name="run_report_unique_kind_label")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} report of {self.run_id}"

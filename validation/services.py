@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import tempfile
 import threading
 import time
-from collections import Counter
-from collections.abc import Iterator
+from collections import Counter, deque
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from django.conf import settings
+from django.core.files.base import ContentFile
 from django.db import connection, transaction
 from django.db.models import F, Max
 from django.utils import timezone
@@ -22,10 +25,12 @@ from listings.jobs import JobStatus
 from listings.models import Listing
 from listings.permissions import can_edit
 from listings.snapshot import build_snapshot, content_hash
-from listings.storage import local_copy
+from listings.storage import artifact_storage, local_copy
 from validation.checks.registry import STAGE_IMAGE_STATIC, ArtifactFile, Subject, ordered_checks
+from validation.container.secrets import mask_text
 from validation.engine import run_checks
-from validation.models import Finding, ValidationRun
+from validation.models import Finding, RunReport, ValidationRun
+from validation.selectors import report_key
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +87,8 @@ def _progress_reporter(run: ValidationRun):
 
 
 @contextmanager
-def _subject_for(run: ValidationRun) -> Iterator[Subject]:
+def _subject_for(run: ValidationRun, *, progress: Callable[[str], None] | None = None,
+                 keep: Callable[..., None] | None = None) -> Iterator[Subject]:
     """The listing as stored now, with each artifact as a local file (copied to scratch only from S3).
 
     If the content moved on since the run was queued, its content hash says so, and the submit rule (latest
@@ -95,7 +101,133 @@ def _subject_for(run: ValidationRun) -> Iterator[Subject]:
                          sha256=a.sha256, tags=a.tags or {})
             for a in run.listing.artifacts.order_by("kind", "original_name")
         )
-        yield Subject(listing=build_snapshot(run.listing), files=files, progress=_progress_reporter(run))
+        yield Subject(listing=build_snapshot(run.listing), files=files,
+                      progress=progress or _progress_reporter(run), keep=keep)
+
+
+# -- the container phase's live lines and kept reports --------------------------------------------------------
+LIVE_LOG_LINES = 200  # lines of the container phase kept on the run (the page shows them as they arrive)
+LIVE_LOG_EVERY = 0.5  # seconds between writes of the live lines
+REPORT_INLINE_MAX = 512 * 1024  # bytes of JSON kept in the report row; larger reports go to the artifact storage
+REPORT_MAX = 64 * 1024 * 1024  # a report larger than this is not kept (its row says so)
+
+
+class _LiveLog:
+    """``report(text)`` from any thread (the checks run in a worker thread); a writer thread stores the last
+    lines with their times, the progress note and the heartbeat, at most every ``every`` seconds — so no
+    probe line is lost to throttling and the page, polling each second, shows each one as it happens."""
+
+    def __init__(self, run: ValidationRun, *, every: float = LIVE_LOG_EVERY, size: int = LIVE_LOG_LINES) -> None:
+        self.run_pk, self.every = run.pk, every
+        self.t0 = time.monotonic()
+        self.lines: deque[dict] = deque(maxlen=size)
+        self.dirty = False
+        self.lock = threading.Lock()
+        self.stop = threading.Event()
+        self.thread: threading.Thread | None = None
+
+    def report(self, text: str) -> None:
+        line = {"t": round(time.monotonic() - self.t0, 2), "text": mask_text(str(text)[:500])}
+        with self.lock:
+            self.lines.append(line)
+            self.dirty = True
+
+    def flush(self) -> None:
+        with self.lock:
+            if not self.dirty:
+                return
+            lines, self.dirty = list(self.lines), False
+        ValidationRun.objects.filter(pk=self.run_pk, status=JobStatus.RUNNING).update(
+            live_log=lines, progress_note=lines[-1]["text"][:200], heartbeat_at=timezone.now())
+
+    def _loop(self) -> None:
+        try:
+            while not self.stop.wait(self.every):
+                self.flush()
+        finally:
+            connection.close()
+
+    def __enter__(self) -> _LiveLog:
+        self.thread = threading.Thread(target=self._loop, name=f"live-log-{self.run_pk.hex[:8]}", daemon=True)
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop.set()
+        if self.thread is not None:
+            self.thread.join(timeout=5)
+        self.flush()  # the last lines, from this thread
+
+
+class _Reports:
+    """The ``keep`` sink of the subject: reports are held until their check finishes, then stored (from the
+    service's own thread) by ``save``."""
+
+    def __init__(self) -> None:
+        self.pending: list[tuple[str, object, str, str]] = []
+        self.lock = threading.Lock()
+
+    def __call__(self, kind: str, data: object, *, label: str = "", content_type: str = "application/json") -> None:
+        with self.lock:
+            self.pending.append((kind, data, label, content_type))
+
+    def save(self, run: ValidationRun, check_name: str) -> None:
+        with self.lock:
+            pending, self.pending = self.pending, []
+        for kind, data, label, content_type in pending:
+            try:
+                _save_report(run, check_name, kind, data, label=label, content_type=content_type)
+            except Exception:  # a report that cannot be stored must not lose the run's findings
+                log.exception("run %s: the %s report of %s could not be stored", run.pk, kind, check_name)
+
+
+def _store_report_blob(content: bytes) -> tuple[str, str]:
+    """Content-addressed in the artifact storage (a separate ``reports/`` prefix, so the artifacts' own
+    clean-up never sees it); the same SBOM of the same image is stored once."""
+    sha256 = hashlib.sha256(content).hexdigest()
+    key = report_key(sha256)
+    storage = artifact_storage()
+    if not storage.exists(key):
+        saved = storage.save(key, ContentFile(content))
+        if saved != key:  # a concurrent run stored the same bytes meanwhile
+            storage.delete(saved)
+    return key, sha256
+
+
+def _save_report(run: ValidationRun, check_name: str, kind: str, data: object, *, label: str,
+                 content_type: str) -> RunReport:
+    if isinstance(data, (bytes, str)):
+        content, inline = (data.encode("utf-8") if isinstance(data, str) else data), None
+    else:
+        content = json.dumps(data, default=str, ensure_ascii=False).encode("utf-8")
+        inline = json.loads(content) if len(content) <= REPORT_INLINE_MAX else None
+    fields = {"check_name": check_name, "content_type": content_type[:100], "size": len(content),
+              "data": inline, "storage_key": "", "sha256": ""}
+    if len(content) > REPORT_MAX:
+        fields["data"] = {"omitted": f"The {kind} report is {len(content):,} bytes, over the {REPORT_MAX:,} kept."}
+    elif inline is None:
+        fields["storage_key"], fields["sha256"] = _store_report_blob(content)
+    report, _ = RunReport.objects.update_or_create(run=run, kind=kind[:32], label=label[:300], defaults=fields)
+    if report.storage_key and not artifact_storage().exists(report.storage_key):
+        _store_report_blob(content)  # another run's clean-up took the shared bytes between our check and our row
+    return report
+
+
+def report_deleted(sender, instance: RunReport, **kwargs) -> None:
+    """``post_delete`` of a report (with its run, its listing, or a restarted phase): once committed, its
+    stored content goes when no other report names it (the same SBOM may be kept by several runs)."""
+    key = instance.storage_key
+    if not key:
+        return
+
+    def forget() -> None:
+        if not RunReport.objects.filter(storage_key=key).exists():
+            try:
+                artifact_storage().delete(key)
+            except Exception:
+                log.exception("could not delete the report content at %s", key)
+
+    transaction.on_commit(forget)
 
 
 def _needs_container_phase(subject: Subject) -> bool:
@@ -126,8 +258,10 @@ def _claim(run_id) -> ValidationRun | None:
     return ValidationRun.objects.select_related("listing").get(pk=run_id)
 
 
-def _run_stage(run: ValidationRun, subject: Subject, checks, *, done_before: int, total: int, position: int) -> int:
-    """Runs ``checks``, saving progress and findings as each finishes; returns the next finding position."""
+def _run_stage(run: ValidationRun, subject: Subject, checks, *, done_before: int, total: int, position: int,
+               reports: _Reports | None = None) -> int:
+    """Runs ``checks``, saving progress and findings (and the reports they kept) as each finishes; returns
+    the next finding position."""
 
     def on_progress(done: int, _total: int, check) -> None:
         ValidationRun.objects.filter(pk=run.pk).update(
@@ -144,6 +278,8 @@ def _run_stage(run: ValidationRun, subject: Subject, checks, *, done_before: int
                                 source=f.source, measured=f.measured, position=position))
             position += 1
         Finding.objects.bulk_create(rows)
+        if reports is not None:
+            reports.save(run, check.name)
 
     with _heartbeat(run):
         run_checks(subject, policy=run.policy, checks=checks, on_progress=on_progress, on_findings=on_findings)
@@ -198,14 +334,23 @@ def validation_run_execute_container(*, run_id) -> ValidationRun | None:
         if run is None:
             return None
         checks = [c for c in ordered_checks() if c.stage >= STAGE_IMAGE_STATIC]
-        if run.container_started_at is not None:  # re-delivered after a worker died: start the phase clean
+        redelivered = run.container_started_at is not None
+        if redelivered:  # re-delivered after a worker died: start the phase clean
             run.findings.filter(check_name__in=[c.name for c in checks]).delete()
+            run.reports.all().delete()
+            run.attempts += 1
         run.container_started_at = run.heartbeat_at = timezone.now()
-        run.save(update_fields=["container_started_at", "heartbeat_at"])
+        run.live_log = []
+        run.save(update_fields=["container_started_at", "heartbeat_at", "live_log", "attempts"])
     done_before = len(ordered_checks()) - len(checks)
     position = (run.findings.aggregate(m=Max("position"))["m"] or -1) + 1
-    with _subject_for(run) as subject:
-        _run_stage(run, subject, checks, done_before=done_before, total=len(ordered_checks()), position=position)
+    reports = _Reports()
+    live = _LiveLog(run)
+    if redelivered:
+        live.report(f"Restarted (attempt {run.attempts}): the worker running this phase stopped.")
+    with live, _subject_for(run, progress=live.report, keep=reports) as subject:
+        _run_stage(run, subject, checks, done_before=done_before, total=len(ordered_checks()), position=position,
+                   reports=reports)
     return _finish(run)
 
 
@@ -231,8 +376,10 @@ def validation_run_retry(*, run_id, actor) -> ValidationRun | None:
         if run is None:
             return None
         run.findings.all().delete()
+        run.reports.all().delete()
         run.status, run.verdict, run.error, run.progress, run.checks_done = JobStatus.QUEUED, "", "", 0, 0
-        run.started_at = run.finished_at = run.heartbeat_at = None
+        run.started_at = run.finished_at = run.heartbeat_at = run.container_started_at = None
+        run.phase, run.live_log = "checks", []
         run.save()
         record_event(listing=run.listing, type="validation.retried", actor=actor, data={"run": str(run.id)})
         transaction.on_commit(lambda: run_validation.delay(str(run.id)))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -16,7 +16,7 @@ from listings.transitions import EDITABLE_STATUSES
 from validation import services
 from validation.presenters import run_panel_context
 from validation.rules import CATALOG, POLICIES
-from validation.selectors import get_run_for_listing
+from validation.selectors import get_run_for_listing, report_bytes
 
 
 @login_required
@@ -48,6 +48,26 @@ def run_panel(request: HttpRequest, listing_id, run_id) -> HttpResponse:
     if request.htmx and not run.is_active:
         # Tell the page the run finished so the parts that depend on it (the Submit button) refresh.
         response["HX-Trigger"] = "validation-finished"
+    return response
+
+
+@login_required
+def run_report(request: HttpRequest, listing_id, run_id, report_id) -> HttpResponse:
+    """A report a check kept with the run (the SBOM, the image report, the rehearsal's logs), as a download."""
+    listing = get_listing_for_user(request.user, listing_id)
+    run = get_run_for_listing(listing, run_id)
+    report = run.reports.filter(pk=report_id).first()
+    if report is None:
+        raise Http404("No such report.")
+    try:
+        content = report_bytes(report)
+    except FileNotFoundError:
+        raise Http404("The report's content is no longer stored.")
+    stem = "".join(c if c.isalnum() or c in "-_." else "-" for c in (report.label or "image"))[:80].strip("-.")
+    suffix = ".cdx.json" if report.kind == "sbom" else ".json"
+    response = HttpResponse(content, content_type=report.content_type or "application/json")
+    response["Content-Disposition"] = f'attachment; filename="{report.kind}-{stem or "image"}{suffix}"'
+    response["X-Content-Type-Options"] = "nosniff"
     return response
 
 

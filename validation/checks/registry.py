@@ -39,10 +39,19 @@ class Subject:
     # Long checks (image reads, the rehearsal) report what they are doing, e.g. "probe /ping: 200 in 12 ms";
     # the service shows it live. A plain callable keeps the checks free of the ORM.
     progress: Callable[[str], None] | None = field(default=None, compare=False)
+    # What a check keeps with the run besides its findings (the image report, the SBOM, the rehearsal's logs,
+    # probes and outbound attempts): ``keep(kind, data, label=…, content_type=…)``; the service stores it.
+    keep: Callable[..., None] | None = field(default=None, compare=False)
 
     def report(self, note: str) -> None:
         if self.progress is not None:
             self.progress(note)
+
+    def attach(self, kind: str, data: object, *, label: str = "", content_type: str = "application/json") -> None:
+        """Keep ``data`` (a JSON-able dict/list, or text/bytes) with the run as a report named ``kind``
+        (``image``, ``sbom``, ``rehearsal``) for the image ``label``; a no-op where nobody keeps reports."""
+        if self.keep is not None:
+            self.keep(kind, data, label=label, content_type=content_type)
 
     def files_of(self, kind: str) -> list[ArtifactFile]:
         return [f for f in self.files if f.kind == kind]
