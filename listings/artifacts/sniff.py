@@ -185,6 +185,23 @@ def allowed_for_content_type(content_type: str) -> set[str] | None:
     return None
 
 
+# Types a browser renders as a document or runs as code. A seller may declare any of them for sample data (their
+# model may take HTML), but served from our origin under that type a file would be a page or a script our own
+# Content-Security-Policy (script-src 'self') trusts. Downloads of such files go out as opaque bytes.
+_ACTIVE_TYPES = {"text/html", "application/xhtml+xml", "image/svg+xml", "text/xml", "application/xml", "text/xsl",
+                 "text/css", "application/wasm", "text/vtt", "application/x-shockwave-flash", "application/hta",
+                 "text/x-component"}
+
+
+def served_content_type(content_type: str) -> str:
+    """The ``Content-Type`` to serve a stored file with: its own, unless a browser would render or run it."""
+    base = normalise_content_type(content_type)
+    if not base or base in _ACTIVE_TYPES or "script" in base or base.startswith("multipart/") \
+            or base.endswith("+xml"):
+        return "application/octet-stream"
+    return base
+
+
 _CONTROL = {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"}
 
 

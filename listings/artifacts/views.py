@@ -28,6 +28,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from listings.artifacts import limits, services
 from listings.artifacts.forms import UploadForm, UploadStartForm
 from listings.artifacts.receiving import ScratchUploadHandler
+from listings.artifacts.sniff import served_content_type
 from listings.artifacts.selectors import COMMON_CONTENT_TYPES, artifact_groups, get_artifact, get_upload, references
 from listings.errors import Conflict, NotAllowed, ServiceError
 from listings.models import Artifact, ArtifactKind, UploadSession
@@ -118,7 +119,7 @@ def panel(request: HttpRequest, listing_id) -> HttpResponse:
 def download(request: HttpRequest, listing_id, artifact_id) -> HttpResponse:
     listing = get_listing_for_user(request.user, listing_id)
     artifact = get_artifact(listing, artifact_id)
-    content_type = artifact.content_type or "application/octet-stream"
+    content_type = served_content_type(artifact.content_type)  # never a type the browser would run
     url = blob_download_url(artifact.sha256, filename=artifact.original_name, content_type=content_type)
     if url:  # S3: a short-lived presigned link; the bytes never pass through the web process
         return HttpResponseRedirect(url)

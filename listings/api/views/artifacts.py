@@ -43,6 +43,7 @@ from listings.api.throttling import AnonThrottle, UserThrottle
 from listings.api.views.base import ApiView, errors
 from listings.artifacts import limits, services
 from listings.artifacts.receiving import ScratchUploadHandler
+from listings.artifacts.sniff import served_content_type
 from listings.errors import Conflict, NotAllowed, ServiceError
 from listings.models import Artifact, ArtifactKind, UploadSession
 from listings.permissions import can_edit
@@ -264,7 +265,7 @@ class ArtifactDownloadView(ApiView):
     )
     def get(self, request, artifact_id):
         artifact = get_artifact_for_user(request.user, artifact_id)
-        content_type = artifact.content_type or "application/octet-stream"
+        content_type = served_content_type(artifact.content_type)  # never a type the browser would run
         url = blob_download_url(artifact.sha256, filename=artifact.original_name, content_type=content_type)
         if url:  # S3: the bytes never pass through the web process
             return HttpResponseRedirect(url)
