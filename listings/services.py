@@ -20,7 +20,7 @@ from listings.models import (
     VersionStatus,
 )
 from listings.sections import BY_NAME, Section, sections_for
-from listings.permissions import can_edit, can_review
+from listings.permissions import can_edit
 from listings.snapshot import build_snapshot, content_hash
 from listings.transitions import EDITABLE_STATUSES, TransitionError, transition
 from listings.sections import empty_section_value
@@ -138,6 +138,9 @@ def listing_submit(*, listing: Listing, actor) -> ListingVersion:
 
     Allowed only when the latest validation run of exactly this content has no blocking failure.
     """
+    from listings.review.gate import submission_blockers
+    from listings.review.services import review_open
+
     from validation.selectors import latest_run_for_content
 
     if not can_edit(actor, listing):
@@ -147,8 +150,13 @@ def listing_submit(*, listing: Listing, actor) -> ListingVersion:
     run = latest_run_for_content(listing, digest)
     if run is None or run.is_active:
         raise ServiceError("Validate this exact content first; submit when the run has finished.")
-    if run.verdict != "passed":
-        raise ServiceError("The latest validation found problems AWS would reject. Fix them and validate again.")
+    # Failed errors block, and no waiver can lift them; failed warnings go to the reviewer, who waives each
+    # or asks for a fix before approving (listings/review/gate.py).
+    blockers = submission_blockers(run)
+    if blockers or run.verdict != "passed":
+        codes = ", ".join(sorted({f.code for f in blockers}))
+        raise ServiceError("The latest validation found problems AWS would reject"
+                           f"{f' ({codes})' if codes else ''}. Fix them and validate again; errors cannot be waived.")
     try:
         with transaction.atomic():
             transition(listing, to=ListingStatus.SUBMITTED, actor=actor, event="listing.submitted")
@@ -159,45 +167,12 @@ def listing_submit(*, listing: Listing, actor) -> ListingVersion:
             )
             record_event(listing=listing, type="version.created", actor=actor,
                          data={"version": number, "content_hash": digest, "run": str(run.id)})
+            review_open(version=version, actor=actor)
     except TransitionError as exc:
         raise Conflict(str(exc)) from exc
     except IntegrityError as exc:  # a double-clicked submit: the second one finds the version already open
         raise Conflict("This listing was already submitted.") from exc
     return version
-
-
-def _decide(*, version: ListingVersion, actor, to_version: str, to_listing: str, event: str, reason: str) -> ListingVersion:
-    if not can_review(actor, version.listing):
-        raise NotAllowed("Only reviewers outside the listing's team can decide on it.")
-    now = timezone.now()
-    with transaction.atomic():
-        decided = ListingVersion.objects.filter(pk=version.pk, status=VersionStatus.SUBMITTED).update(
-            status=to_version, decided_by=actor, decided_at=now, decision_reason=reason
-        )
-        if not decided:
-            current = ListingVersion.objects.get(pk=version.pk)
-            who = current.decided_by.get_username() if current.decided_by else "someone"
-            raise Conflict(f"{who} already decided on this version: {current.get_status_display().lower()}.")
-        try:
-            transition(version.listing, to=to_listing, actor=actor, event=event,
-                       data={"version": version.number, "reason": reason})
-        except TransitionError as exc:
-            raise Conflict(str(exc)) from exc
-    version.refresh_from_db()
-    return version
-
-
-def review_approve(*, version: ListingVersion, actor) -> ListingVersion:
-    return _decide(version=version, actor=actor, to_version=VersionStatus.APPROVED,
-                   to_listing=ListingStatus.APPROVED, event="review.approved", reason="")
-
-
-def review_request_changes(*, version: ListingVersion, actor, reason: str) -> ListingVersion:
-    reason = (reason or "").strip()
-    if not reason:
-        raise ServiceError("Say what needs to change: the reason is sent to the seller team.")
-    return _decide(version=version, actor=actor, to_version=VersionStatus.CHANGES_REQUESTED,
-                   to_listing=ListingStatus.CHANGES_REQUESTED, event="review.changes_requested", reason=reason)
 
 
 def bundle_request(*, version: ListingVersion, actor) -> SubmissionBundle:
@@ -213,3 +188,7 @@ def bundle_request(*, version: ListingVersion, actor) -> SubmissionBundle:
                      data={"version": version.number, "bundle": str(bundle.id)})
         transaction.on_commit(lambda: build_bundle.delay(str(bundle.id)))
     return bundle
+
+
+# The reviewer's decisions live with the rest of the review workflow; these names stay importable from here.
+from listings.review.services import review_approve, review_request_changes  # noqa: E402,F401

@@ -78,3 +78,4 @@ def ready_listing(team_a, alice):
 
 
 from tests.worker import celery_worker_process  # noqa: E402,F401  (fixture)
+from tests.browser import browser, new_page  # noqa: E402,F401  (fixtures: one Playwright for the session)

@@ -21,13 +21,16 @@ def _database_url() -> str:
     return f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{connection.settings_dict['NAME']}"
 
 
-def start_worker(log_path: Path, *, concurrency: int = 1, hostname: str = "test-worker") -> subprocess.Popen:
-    env = {**os.environ, "DATABASE_URL": _database_url(), "CONN_MAX_AGE": "0"}
+def start_worker(log_path: Path, *, concurrency: int = 1, hostname: str = "test-worker", env: dict | None = None,
+                 extra_args: tuple[str, ...] = ()) -> subprocess.Popen:
+    """``env`` adds to (or overrides) the environment, e.g. a private ``REDIS_URL``; ``extra_args`` go to
+    ``celery worker``, e.g. ``("--include", "tests.faults.slowcheck")``."""
+    env = {**os.environ, "DATABASE_URL": _database_url(), "CONN_MAX_AGE": "0", **(env or {})}
     log = open(log_path, "wb")
     proc = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "marketplace_prep", "worker", "--loglevel=INFO",
          f"--concurrency={concurrency}", f"--queues={QUEUES}", f"--hostname={hostname}@%h", "--without-mingle",
-         "--without-gossip"],
+         "--without-gossip", *extra_args],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
     deadline = time.monotonic() + 30
@@ -54,7 +57,12 @@ def stop_worker(proc: subprocess.Popen) -> None:
 def celery_worker_process(django_db_setup, django_db_blocker, tmp_path_factory):
     from marketplace_prep.celery import app
 
-    app.control.purge()  # tasks left in Redis by an earlier, interrupted run would only confuse this one
+    # Tasks left in Redis by an earlier, interrupted run would only confuse this one. ``control.purge()`` empties
+    # only the queues this process has declared so far, so each queue the worker reads is named here.
+    app.control.purge()
+    with app.connection_for_write() as conn:
+        for queue in QUEUES.split(","):
+            conn.default_channel.queue_purge(queue)
     proc = start_worker(tmp_path_factory.mktemp("worker") / "worker.log")
     yield proc
     stop_worker(proc)

@@ -67,15 +67,18 @@ def top_failing_rules(limit: int = 10, now=None) -> list[dict]:
 
 
 def review_queue_health(now=None) -> dict:
+    from listings.review.policy import review_sla_hours  # the admin-set SLA, else settings.REVIEW_SLA_HOURS
+
     now = now or timezone.now()
-    sla = timedelta(hours=settings.REVIEW_SLA_HOURS)
+    sla_hours = review_sla_hours()
+    sla = timedelta(hours=sla_hours)
     agg = ListingVersion.objects.filter(status=VersionStatus.SUBMITTED).aggregate(
         waiting=Count("id"), oldest=Min("created_at"), overdue=Count("id", filter=Q(created_at__lt=now - sla)),
     )
     decided = ListingVersion.objects.filter(decided_at__gte=now - timedelta(days=WINDOW_DAYS)).aggregate(
         decided=Count("id"), newest=Max("decided_at"))
     oldest_hours = (now - agg["oldest"]).total_seconds() / 3600 if agg["oldest"] else 0
-    return {**agg, **decided, "sla_hours": settings.REVIEW_SLA_HOURS, "oldest_hours": round(oldest_hours, 1)}
+    return {**agg, **decided, "sla_hours": sla_hours, "oldest_hours": round(oldest_hours, 1)}
 
 
 def bundle_exports(now=None) -> list[Bar]:

@@ -1,14 +1,17 @@
-"""``python manage.py prep check|validate|rules`` — the pre-flight a seller can run in CI.
+"""``python manage.py prep check|validate|rules|export`` — the pre-flight a seller can run in CI, and the
+command-line export of an approved version's submission bundle (the same bytes the web export writes).
 
-Exit codes: 0 passed (warnings allowed), 1 a blocking failure, 2 bad usage.
+Exit codes: 0 passed (warnings allowed) / exported, 1 a blocking failure / the export stopped, 2 bad usage.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 from pathlib import Path
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from validation import preflight
@@ -39,6 +42,9 @@ class Command(BaseCommand):
         check.add_argument("paths", nargs="+", type=Path)
         check.add_argument("--kind", choices=preflight.KINDS, help="Treat every file as this kind.")
         check.add_argument("--listing", type=Path, help="A listing.json the files belong to.")
+        check.add_argument("--run", action="store_true",
+                           help="Also rehearse the image: run its `serve` (and `train`) with no network, as "
+                                "SageMaker will (needs Docker or root with bubblewrap); probes go to stderr.")
         validate = sub.add_parser("validate", help="Validate a listing.json (the bundle's listing/listing.json).")
         validate.add_argument("paths", nargs=1, type=Path)
         for p in (check, validate):
@@ -47,8 +53,18 @@ class Command(BaseCommand):
             p.add_argument("--verbose", action="store_true", help="Also list what passed (text format).")
         rules = sub.add_parser("rules", help="Print the rules catalog.")
         rules.add_argument("--format", choices=("markdown", "json"), default="markdown")
+        export = sub.add_parser("export", help="Write the submission bundle of an approved version.")
+        export.add_argument("version", help="The version's id, or <listing id>:<version number>.")
+        export.add_argument("-o", "--output", type=Path,
+                            help="Where to write the zip (default: the bundle's file name in the current folder).")
+        export.add_argument("--reference-large-files", action="store_true",
+                            help="List files from --reference-min-mb by S3 URI and sha256 instead of embedding them.")
+        export.add_argument("--reference-min-mb", type=int, help="Size from which files are referenced (MB).")
+        export.add_argument("--reference-prefix", default="", help="s3://bucket/prefix where the large files are kept.")
 
     def handle(self, *args, action: str, **options):
+        if action == "export":
+            return self.export(options)
         if action == "rules":
             if options["format"] == "json":
                 self.stdout.write(json.dumps([r.as_dict() for r in CATALOG.values()], indent=2, ensure_ascii=False))
@@ -56,16 +72,77 @@ class Command(BaseCommand):
                 self.stdout.write(rules_markdown())
             return
         paths = options["paths"]
-        missing = [str(p) for p in paths if not p.exists()]
+        # A registry reference (host/repo:tag) in place of a file: read the image from there (aws.image_uri).
+        references = [str(p) for p in paths if action == "check" and not p.exists()
+                      and preflight.is_image_reference(str(p))]
+        if len(references) > 1:
+            raise CommandError(f"Give one image reference at a time ({', '.join(references)}).", returncode=2)
+        paths = [p for p in paths if str(p) not in references]
+        given = [*paths, *([options["listing"]] if options.get("listing") else [])]
+        missing = [str(p) for p in given if not p.exists()]
         if missing:
             raise CommandError(f"No such file or folder: {', '.join(missing)}", returncode=2)
-        listing = None
-        if options.get("listing"):
-            listing = json.loads(options["listing"].read_text())
+        if action == "validate" and paths[0].is_dir():
+            raise CommandError(f"{paths[0]} is a folder; give the listing.json file (a bundle's is "
+                               "listing/listing.json).", returncode=2)
         kind = "listing" if action == "validate" else options.get("kind")
-        subject, kinds = preflight.build_subject(preflight.collect(paths), kind=kind, listing=listing)
-        results = preflight.run(subject, kinds, policy=options["policy"])
+        files = preflight.collect(paths)
+        try:
+            listing = preflight.load_listing(options["listing"]) if options.get("listing") else None
+            subject, kinds = preflight.build_subject(files, kind=kind, listing=listing, roots=paths)
+        except preflight.ListingFileError as exc:
+            raise CommandError(str(exc), returncode=2) from exc
+        if references:
+            subject, kinds = preflight.with_image_reference(subject, kinds, references[0])
+        if options.get("run"):
+            subject = dataclasses.replace(subject, progress=lambda text: self.stderr.write(text))
+        results = preflight.run(subject, kinds, policy=options["policy"], rehearse=bool(options.get("run")))
         render = FORMATS[options["format"]]
         self.stdout.write(render(results, verbose=options["verbose"]) if render is preflight.as_text else render(results))
         if any(f.blocking for _, fs in results for f in fs):
             sys.exit(1)
+
+    def export(self, options) -> None:
+        from listings.export.errors import ExportError
+        from listings.export.options import ExportOptions, parse_s3_uri
+        from listings.export.service import export_to_path
+        from listings.models import SubmissionBundle, VersionStatus
+
+        version = _find_version(options["version"])
+        if version.status != VersionStatus.APPROVED:
+            raise CommandError(f"Version {version.number} of “{version.listing.title}” is "
+                               f"{version.get_status_display().lower()}: only an approved version is exported.",
+                               returncode=2)
+        default = ExportOptions()
+        if options["reference_prefix"]:
+            try:
+                parse_s3_uri(options["reference_prefix"])
+            except ValueError as exc:
+                raise CommandError(f"--reference-prefix: {exc}", returncode=2) from None
+        if options["reference_large_files"] and not options["reference_prefix"]:
+            raise CommandError("--reference-large-files needs --reference-prefix s3://bucket/prefix.", returncode=2)
+        chosen = ExportOptions(
+            reference_large_files=options["reference_large_files"],
+            reference_min_bytes=options["reference_min_mb"] * 1024 * 1024 if options["reference_min_mb"]
+            else default.reference_min_bytes,
+            reference_prefix=options["reference_prefix"],
+        )
+        output = options["output"] or Path(SubmissionBundle(version=version).filename)
+        try:
+            sha256, size = export_to_path(version, output, chosen)
+        except ExportError as exc:
+            raise CommandError(str(exc), returncode=1) from None
+        self.stdout.write(f"{sha256}  {output}\n{size} bytes, version {version.number} of “{version.listing.title}”")
+
+
+def _find_version(text: str):
+    from listings.models import ListingVersion
+
+    qs = ListingVersion.objects.select_related("listing")
+    listing_id, sep, number = text.rpartition(":")
+    try:
+        if sep:
+            return qs.get(listing_id=listing_id, number=int(number.removeprefix("v")))
+        return qs.get(pk=text)
+    except (ListingVersion.DoesNotExist, ValueError, ValidationError):
+        raise CommandError(f"No version {text!r}: give the version's id or <listing id>:<number>.", returncode=2) from None
