@@ -15,9 +15,7 @@ from listings.models import (
     ListingVersion,
     Membership,
     ProductKind,
-    SubmissionBundle,
     Team,
-    VersionStatus,
 )
 from listings.sections import BY_NAME, Section, sections_for
 from listings.permissions import can_edit
@@ -175,20 +173,8 @@ def listing_submit(*, listing: Listing, actor) -> ListingVersion:
     return version
 
 
-def bundle_request(*, version: ListingVersion, actor) -> SubmissionBundle:
-    from listings.tasks import build_bundle
-
-    if version.status != VersionStatus.APPROVED:
-        raise ServiceError("Only an approved version can be exported.")
-    if not can_edit(actor, version.listing):
-        raise NotAllowed("Only owners and editors can export a bundle.")
-    with transaction.atomic():
-        bundle = SubmissionBundle.objects.create(version=version, requested_by=actor)
-        record_event(listing=version.listing, type="bundle.requested", actor=actor,
-                     data={"version": version.number, "bundle": str(bundle.id)})
-        transaction.on_commit(lambda: build_bundle.delay(str(bundle.id)))
-    return bundle
-
+# Exports are started by the export service (options, dry run); the name stays importable from here.
+from listings.export.service import bundle_start as bundle_request  # noqa: E402,F401
 
 # The reviewer's decisions live with the rest of the review workflow; these names stay importable from here.
 from listings.review.services import review_approve, review_request_changes  # noqa: E402,F401

@@ -135,7 +135,44 @@ def blob_download_url(sha256: str, *, filename: str, content_type: str) -> str |
 
 
 def open_blob(sha256: str) -> BinaryIO:
-    return artifact_storage().open(key_for_digest(sha256), "rb")
+    """The stored bytes as a stream read front to back; ``FileNotFoundError`` when they are missing.
+
+    From S3 this is the object's streaming body: django-storages' ``S3File`` would first download the whole
+    object into a ``SpooledTemporaryFile``, and a multi-GB artifact would sit in memory or scratch space.
+    """
+    storage = artifact_storage()
+    if not is_remote(storage):
+        return storage.open(key_for_digest(sha256), "rb")
+    from botocore.exceptions import ClientError
+    from storages.utils import clean_name
+
+    name = storage._normalize_name(clean_name(key_for_digest(sha256)))  # the key under the storage's location
+    try:
+        body = storage.bucket.Object(name).get()["Body"]
+    except ClientError as exc:
+        if exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") == 404:
+            raise FileNotFoundError(name) from exc
+        raise OSError(str(exc)) from exc
+    return _StreamingBlob(body)
+
+
+class _StreamingBlob:
+    """botocore's StreamingBody as a context-managed binary reader (``read(-1)`` reads to the end)."""
+
+    def __init__(self, body):
+        self.body = body
+
+    def read(self, n: int = -1) -> bytes:
+        return self.body.read(None if n is None or n < 0 else n)
+
+    def close(self) -> None:
+        self.body.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
 
 def local_copy(sha256: str, scratch: Path) -> Path:

@@ -40,7 +40,7 @@ def _secret_key() -> str:
 SECRET_KEY = _secret_key()
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
-SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")  # e-mails link here: how people reach the site
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -150,6 +150,8 @@ AWS_S3_REGION_NAME = env.str("AWS_S3_REGION_NAME", default="us-east-1")
 ARTIFACT_ROOT = Path(env.str("ARTIFACT_ROOT", default=str(VAR_DIR / "artifacts")))
 EXPORT_ROOT = Path(env.str("EXPORT_ROOT", default=str(VAR_DIR / "exports")))
 SCRATCH_ROOT = Path(env.str("SCRATCH_ROOT", default=str(VAR_DIR / "scratch")))
+# django-storages keeps a file it opens in memory up to this size, then spills to disk (0 would mean never).
+AWS_S3_MAX_MEMORY_SIZE = env.int("AWS_S3_MAX_MEMORY_SIZE", default=8 * 1024 * 1024)
 
 
 def _private_storage(prefix: str, local_root: Path) -> dict:
@@ -291,7 +293,12 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 
-# --- Review workflow (listings/review/) -------------------------------------------------------------------
-# Links in e-mails are absolute: the address people reach the site at. The admin can override the review SLA
-# (REVIEW_SLA_HOURS above) in the Django admin under "Review settings".
-SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+# --- Export (listings/export/, docs/EXPORT.md) ------------------------------------------------------------
+# An AWS endpoint for the bundle's API dry run and the S3 hand-off (moto_server in tests); empty = AWS itself.
+AWS_ENDPOINT_URL = env.str("AWS_ENDPOINT_URL", default="") or None
+EXPORT_AWS_REGION = env.str("EXPORT_AWS_REGION", default="")  # empty: the storage's Region, else us-east-1
+# Artifacts at least this large may be referenced by S3 URI and sha256 instead of embedded, when the seller asks.
+EXPORT_REFERENCE_MIN_BYTES = env.int("EXPORT_REFERENCE_MIN_BYTES", default=100 * 1024 * 1024)
+EXPORT_PRESIGNED_SECONDS = env.int("EXPORT_PRESIGNED_SECONDS", default=15 * 60)
+EXPORT_MULTIPART_CHUNK_BYTES = env.int("EXPORT_MULTIPART_CHUNK_BYTES", default=16 * 1024 * 1024)  # S3 minimum 5 MiB
+EXPORT_HEARTBEAT_SECONDS = env.float("EXPORT_HEARTBEAT_SECONDS", default=5.0)

@@ -45,7 +45,7 @@ from listings.export.zipstream import BundleWriter, IntegrityError
 from listings.jobs import JobStatus
 from listings.models import ListingVersion, SubmissionBundle, VersionStatus
 from listings.permissions import can_edit
-from listings.storage import artifact_storage, export_storage, is_remote, key_for_digest, open_blob
+from listings.storage import artifact_storage, export_storage, key_for_digest, open_blob
 from validation.markdown_render import render_markdown
 
 log = logging.getLogger(__name__)
@@ -211,48 +211,6 @@ def _predicted_arn(snapshot: dict[str, Any], version: ListingVersion) -> str:
 # ----------------------------------------------------------------------------------------------------- writing
 
 
-def _open_artifact(sha256: str) -> BinaryIO:
-    """The stored bytes as a stream read once, front to back.
-
-    A local folder is opened as a file. From S3 the object's body is streamed: django-storages' ``S3File``
-    would first download the whole object into a ``SpooledTemporaryFile`` that, with the default
-    ``AWS_S3_MAX_MEMORY_SIZE = 0``, never rolls over to disk — a multi-GB artifact would sit in memory.
-    """
-    storage = artifact_storage()
-    if not is_remote(storage):
-        return open_blob(sha256)
-    from botocore.exceptions import ClientError
-    from storages.utils import clean_name
-
-    name = storage._normalize_name(clean_name(key_for_digest(sha256)))  # the key under the storage's location
-    try:
-        body = storage.bucket.Object(name).get()["Body"]
-    except ClientError as exc:
-        if exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") == 404:
-            raise FileNotFoundError(name) from exc
-        raise OSError(str(exc)) from exc
-    return _ClosingBody(body)
-
-
-class _ClosingBody:
-    """botocore's StreamingBody as a context-managed binary reader."""
-
-    def __init__(self, body):
-        self.body = body
-
-    def read(self, n: int = -1) -> bytes:
-        return self.body.read(None if n < 0 else n)
-
-    def close(self) -> None:
-        self.body.close()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
-
-
 class _HashingWriter:
     """Hashes the zip as it is written, so its sha256 costs no second read; counts bytes for progress."""
 
@@ -287,7 +245,7 @@ def write_bundle(files: list[PlannedFile] | BundlePlan, out: BinaryIO, *,
                 writer.add_bytes(f.arcname, f.data, compress=f.compress)
                 continue
             try:
-                source = _open_artifact(f.sha256)
+                source = open_blob(f.sha256)
             except (FileNotFoundError, OSError) as exc:
                 raise ExportError(f"Export stopped: the {f.label or f.arcname} cannot be read from artifact storage "
                                   f"({exc.__class__.__name__}). Nothing was exported.") from exc

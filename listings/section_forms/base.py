@@ -4,7 +4,7 @@ import re
 
 from django import forms
 
-from validation.findings import Finding, Outcome, Severity
+from validation.findings import Finding, Outcome
 from validation.rules import CATALOG
 
 _PATH = re.compile(r"^field:(?P<key>[a-z_]+)(?:\[(?P<index>\d+)\])?(?:\.(?P<rest>.*))?$")

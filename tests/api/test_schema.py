@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 
 import pytest
-from django.conf import settings
 from django.core.management import call_command
 from rest_framework.authtoken.models import Token
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import shutil
 import subprocess
 
-import pytest
 
 from tests.container import imagebuild as ib
 from tests.container.helpers import all_failed, analyse

@@ -29,7 +29,6 @@ from listings.sections import BY_NAME, SECTIONS, sections_for
 from listings.selectors import get_listing_for_user, listings_visible_to
 from listings.snapshot import build_snapshot, content_hash
 from listings.transitions import EDITABLE_STATUSES
-from validation.checks.sections import section_findings
 from validation.selectors import latest_run
 from validation.snapshot_schema import empty_snapshot
 
