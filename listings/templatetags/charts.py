@@ -29,23 +29,41 @@ def bar_chart(bars, *, width: int = 420, row: int = 26, label_width: int = 150):
                        'aria-label="bar chart">{}</svg>', width, height, height, body)
 
 
+def _series_label(name: str) -> str:
+    """``review.changes_requested`` → ``Changes requested``: event types read as words in a legend."""
+    return name.rsplit(".", 1)[-1].replace("_", " ").capitalize()
+
+
 @register.simple_tag
-def line_chart(days, series, *, width: int = 640, height: int = 180):
-    """One line per series over the days, with a legend."""
-    pad, legend = 24, 22
+def line_chart(days, series, *, width: int = 960, height: int = 220):
+    """One line per series over the days, a legend with each line's colour, the first and last day on the x
+    axis and the peak on the y axis. The view box is about as wide as the card, so text keeps its size."""
+    left, right, top, bottom, legend = 36, 12, 12, 22, 26
     peak = max((v for values in series.values() for v in values), default=0) or 1
     n = max(len(days) - 1, 1)
-    plot_h = height - pad - legend
-    lines = []
+    plot_w, plot_h = width - left - right, height - top - bottom - legend
+    base = top + plot_h
+    lines, keys, x = [], [], left
     for i, (name, values) in enumerate(series.items()):
-        points = " ".join(f"{pad + (width - 2 * pad) * k / n:.1f},{pad + plot_h - plot_h * v / peak:.1f}"
-                          for k, v in enumerate(values))
-        lines.append((points, PALETTE[i % len(PALETTE)], pad + i * 160, height - 6, PALETTE[i % len(PALETTE)], name))
-    body = format_html_join(
-        "", '<polyline points="{}" fill="none" stroke="{}" stroke-width="2"></polyline>'
-            '<text x="{}" y="{}" fill="{}" class="chart-label">■ {}</text>', lines)
-    axis = format_html('<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="#94a3b8"></line>'
-                       '<text x="0" y="{}" class="chart-value">{}</text>',
-                       pad, pad + plot_h, width - pad, pad + plot_h, pad + 4, peak)
-    return format_html('<svg class="chart" role="img" viewBox="0 0 {} {}" width="100%" aria-label="line chart">{}{}</svg>',
-                       width, height, axis, body)
+        colour = PALETTE[i % len(PALETTE)]
+        points = " ".join(f"{left + plot_w * k / n:.1f},{base - plot_h * v / peak:.1f}" for k, v in enumerate(values))
+        lines.append((points, colour))
+        label = _series_label(name)
+        keys.append((x, height - 14, colour, x + 16, height - 5, label))
+        x += 16 + 8 * len(label) + 24
+    body = format_html_join("", '<polyline points="{}" fill="none" stroke="{}" stroke-width="2"></polyline>', lines)
+    legend_svg = format_html_join("", '<rect x="{}" y="{}" width="11" height="11" rx="2" fill="{}"></rect>'
+                                      '<text x="{}" y="{}" class="chart-label">{}</text>', keys)
+    first, last = (f"{days[0]:%b %-d}", f"{days[-1]:%b %-d}") if days else ("", "")
+    axes = format_html(
+        '<line x1="{l}" y1="{b}" x2="{r}" y2="{b}" stroke="#94a3b8"></line>'
+        '<line x1="{l}" y1="{t}" x2="{r}" y2="{t}" stroke="#e2e8f0" stroke-dasharray="4 4"></line>'
+        '<text x="{lx}" y="{ty}" class="chart-value" text-anchor="end">{peak}</text>'
+        '<text x="{lx}" y="{by}" class="chart-value" text-anchor="end">0</text>'
+        '<text x="{l}" y="{dy}" class="chart-value">{first}</text>'
+        '<text x="{r}" y="{dy}" class="chart-value" text-anchor="end">{last}</text>',
+        l=left, r=width - right, t=top, b=base, lx=left - 6, ty=top + 4, by=base + 4, dy=base + 16,
+        peak=peak, first=first, last=last)
+    return format_html('<svg class="chart" role="img" viewBox="0 0 {} {}" width="100%" aria-label="{}">{}{}{}</svg>',
+                       width, height, "Line chart: " + ", ".join(_series_label(k) for k in series), axes, body,
+                       legend_svg)
