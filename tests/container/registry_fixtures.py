@@ -23,7 +23,6 @@ import os
 import shutil
 import socket
 import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -33,42 +32,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
+from tests.processes import free_port, moto_server, stop_process, wait_http  # noqa: F401  (used by the tests too)
+
 REGISTRY_BIN = shutil.which("docker-registry") or "/usr/bin/docker-registry"
 SKOPEO_BIN = shutil.which("skopeo") or "/usr/bin/skopeo"
-MOTO_BIN = str(Path(sys.executable).with_name("moto_server"))
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-def wait_http(port: int, path: str = "/", timeout: float = 15.0, proc: subprocess.Popen | None = None,
-              tls: bool = False) -> None:
-    import ssl
-
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if proc is not None and proc.poll() is not None:
-            raise RuntimeError(f"server on port {port} exited with {proc.returncode}")
-        try:
-            conn = (http.client.HTTPSConnection("127.0.0.1", port, timeout=1, context=ssl._create_unverified_context())
-                    if tls else http.client.HTTPConnection("127.0.0.1", port, timeout=1))
-            conn.request("GET", path)
-            conn.getresponse().read()
-            conn.close()
-            return
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError(f"nothing answered on 127.0.0.1:{port}{path} within {timeout} s")
-
-def stop_process(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(5)
 
 # -- JWT (RS256) for distribution's token auth --------------------------------------------------------------
 def _b64url(data: bytes) -> str:
@@ -554,20 +521,6 @@ def html_server(status: int = 200) -> Iterator[int]:
 
     with serve(Handler) as srv:
         yield srv.server_address[1]
-
-@contextlib.contextmanager
-def moto_server(workdir: Path) -> Iterator[str]:
-    """``moto_server`` on a free loopback port; yields its endpoint URL."""
-    port = free_port()
-    log = open(workdir / "moto.log", "wb")  # noqa: SIM115 - closed right after the start
-    proc = subprocess.Popen([MOTO_BIN, "-H", "127.0.0.1", "-p", str(port)], stdout=log, stderr=subprocess.STDOUT,
-                            stdin=subprocess.DEVNULL)
-    log.close()
-    try:
-        wait_http(port, "/moto-api/", timeout=30, proc=proc)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        stop_process(proc)
 
 def aws_test_env() -> dict[str, str]:
     return {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_SESSION_TOKEN": "testing",

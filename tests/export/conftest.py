@@ -5,11 +5,6 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import shutil
-import socket
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.request
 import zipfile
@@ -20,6 +15,7 @@ import pytest
 from listings import services
 from listings.export.service import bundle_build, bundle_start
 from listings.storage import export_storage
+from tests.processes import moto_server
 
 
 def approve(listing, seller, reviewer):
@@ -110,44 +106,11 @@ def blob_path():
 # ------------------------------------------------------------------------------------------------ moto_server
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def moto_endpoint(tmp_path_factory):
     """A moto_server on loopback for the hand-off (never AWS)."""
-    command = Path(sys.executable).parent / "moto_server"
-    command = str(command) if command.exists() else shutil.which("moto_server")
-    if not command:
-        raise RuntimeError("moto_server is missing: install requirements-dev.txt (moto[server]).")
-    port = _free_port()
-    log = tmp_path_factory.mktemp("moto-export") / "moto.log"
-    with open(log, "wb") as out:
-        proc = subprocess.Popen([command, "-H", "127.0.0.1", "-p", str(port)], stdout=out, stderr=subprocess.STDOUT)
-    endpoint = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"moto_server exited early:\n{log.read_text()[-2000:]}")
-            try:
-                urllib.request.urlopen(endpoint + "/moto-api/", timeout=1).close()
-                break
-            except (urllib.error.URLError, ConnectionError, OSError):
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"moto_server did not answer on {endpoint}:\n{log.read_text()[-2000:]}")
-                time.sleep(0.2)
+    with moto_server(tmp_path_factory.mktemp("moto-export")) as endpoint:
         yield endpoint
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 FAKE_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing-secret-key",

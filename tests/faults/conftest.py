@@ -7,7 +7,6 @@ the test (the producer) is pointed at it with ``producer_broker``.
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import time
 from contextlib import contextmanager
@@ -18,11 +17,7 @@ import redis as redis_client
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.processes import free_port
 
 
 class PrivateRedis:
