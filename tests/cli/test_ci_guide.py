@@ -1,5 +1,5 @@
-"""docs/CI.md stays true: every API call it shows is a real route taking that method, and every ``prep`` line
-parses with the command's own options."""
+"""docs/CI.md and the README's short guide stay true: every API call they show is a real route taking that
+method, and every ``prep`` line parses with the command's own options."""
 
 from __future__ import annotations
 
@@ -15,13 +15,14 @@ from validation.management.commands.prep import Command
 from tests.cli.conftest import ROOT
 
 GUIDE = (ROOT / "docs" / "CI.md").read_text()
+README = (ROOT / "README.md").read_text()
 # A shell variable or <placeholder> standing for an id in a path.
 _ID = re.compile(r"\$\{?[A-Z_]+\}?|<[a-z ]+id>")
 
 
-def _api_calls() -> list[tuple[str, str]]:
+def _api_calls(text: str = GUIDE + README) -> list[tuple[str, str]]:
     calls = []
-    for line in GUIDE.replace("\\\n", " ").splitlines():
+    for line in text.replace("\\\n", " ").splitlines():
         if "curl" not in line:
             continue
         for match in re.finditer(r'"\$API(/[^"?]*)(?:\?[^"]*)?"', line):
@@ -31,11 +32,17 @@ def _api_calls() -> list[tuple[str, str]]:
 
 
 def test_the_guide_shows_the_whole_pipeline():
-    paths = {path for _, path in _api_calls()}
+    paths = {path for _, path in _api_calls(GUIDE)}
     for needed in ("/teams/", "/listings/", "/listings/$L/sections/pricing/", "/listings/$L/artifacts/",
                    "/listings/$L/uploads/", "/uploads/$U/", "/uploads/$U/complete/", "/listings/$L/validate/",
                    "/runs/$RUN/", "/listings/$L/submit/", "/versions/$V/export/", "/bundles/$B/download/"):
         assert needed in paths, needed
+
+
+def test_the_readme_shows_validate_in_ci_then_push_through_the_api():
+    assert any("--format junit" in args for args in map(" ".join, _prep_lines()))
+    assert {("POST", "/listings/$L/validate/"), ("GET", "/runs/$RUN/"), ("POST", "/listings/$L/submit/")} <= set(
+        _api_calls(README))
 
 
 @pytest.mark.parametrize(("method", "path"), _api_calls())
@@ -52,7 +59,7 @@ def test_each_api_call_is_a_real_route(method, path):
 def _prep_lines() -> list[list[str]]:
     """The ``prep`` commands of the guide's code blocks (shell and CI YAML alike)."""
     lines = []
-    code = "\n".join(re.findall(r"```[a-z]*\n(.*?)```", GUIDE, re.S))
+    code = "\n".join(re.findall(r"```[a-z]*\n(.*?)```", GUIDE + README, re.S))
     for line in code.splitlines():
         if "python manage.py prep " in line:
             command = line.split("python manage.py prep ", 1)[1].split("#")[0].split(">")[0]
