@@ -23,6 +23,7 @@ temporary ``VAR_DIR``; nothing else is touched.
 
     python bench/bench_validation.py            # 200 runs x (1, 2) processes, 5 clicks
     python bench/bench_validation.py --quick    # 40 runs, 3 clicks
+    python bench/bench_validation.py --stages-only   # only part 3 (per stage, in this process): no worker
 """
 
 from __future__ import annotations
@@ -407,6 +408,9 @@ def _main() -> None:
     ap.add_argument("--processes", default="1,2", help="worker process counts to compare")
     ap.add_argument("--quick", action="store_true", help="40 runs, 3 clicks")
     ap.add_argument("--skip-throughput", action="store_true")
+    ap.add_argument("--stages-only", action="store_true",
+                    help="only the per-stage timing (part 3), in this process: no worker, no clicks, no throughput")
+    ap.add_argument("--stage-repeat", type=int, default=3, help="per-stage runs to take the median of")
     ap.add_argument("--json", help="write the result rows here (for run_all.py)")
     args = ap.parse_args()
     if args.quick:
@@ -431,15 +435,24 @@ def _main() -> None:
     nbytes = sum(p.stat().st_size for p in paths)
     base = sha256sum_seconds(paths)
     print("per stage: running the checks in this process ...", file=sys.stderr)
-    stage = per_stage(listing, repeat=3)
+    stage = per_stage(listing, repeat=args.stage_repeat)
     print(f"typical listing: 200-cell notebook, {len(TEN_SAMPLES)} samples ({nbytes / MB:.1f} MB with notebook "
           f"and logo), logo; sha256sum over its {len(paths)} files: {base * 1000:.0f} ms (baseline)")
-    print(f"{'stage (median of 3)':<24} {'ms':>8} {'x sha256sum':>12}   checks (ms)")
+    print(f"{f'stage (median of {args.stage_repeat})':<24} {'ms':>8} {'x sha256sum':>12}   checks (ms)")
     for label, secs in stage["stages"].items():
         members = [f"{n} {s * 1000:.0f}" for n, s in stage["checks"].items()
                    if STAGE_NAMES.get(stage["stage_of"][n]) == label]
         print(f"{label:<24} {secs * 1000:>8.0f} {secs / base:>11.1f}x   {', '.join(members)}")
     print(f"{'checks phase, in process':<24} {stage['total_s'] * 1000:>8.0f} {stage['total_s'] / base:>11.1f}x")
+    if args.stages_only:
+        for label, secs in stage["stages"].items():
+            rows.append({"bench": "validation", "name": f"  stage: {label}", "measured": secs * 1000, "unit": "ms",
+                         "target": "", "pass": None, "ratio": secs / base, "ratio_of": "x sha256sum"})
+        rows.append({"bench": "validation", "name": "checks phase, in process (median)",
+                     "measured": stage["total_s"] * 1000, "unit": "ms", "target": "", "pass": None,
+                     "ratio": stage["total_s"] / base, "ratio_of": "x sha256sum"})
+        emit_results(rows, args.json)
+        return
     print(f"click -> screen: {args.clicks} clicks (+1 warm-up) through a warm worker ...", file=sys.stderr)
     purge_queues()
     worker = start_worker(env, 1, var_dir / "worker-click.log")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import json
+import random
 import struct
 import time
 import tracemalloc
@@ -12,6 +14,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from validation.checks import fastscan
 from validation.checks import sample_data as sd
 from validation.checks.registry import REGISTRY, ArtifactFile, Subject
 from validation.findings import Outcome, Severity
@@ -527,3 +530,196 @@ def test_personal_data_scan_is_linear_on_hostile_text(text):
     started = time.monotonic()
     list(sd.personal_data(text))
     assert time.monotonic() - started < 2
+
+
+# --------------------------------------------------------------------------------------------------- fast paths
+# The checks read plain CSV a block at a time, skip text the personal-data shapes rule out, and measure JSON
+# nesting in C (validation/checks/fastscan.py). These tests hold them to the cell-by-cell results.
+
+
+def numeric_csv(rows: int, cols: int) -> list[list[str]]:
+    rng = random.Random(rows * 31 + cols)
+    return [[f"{rng.uniform(-9, 9):.4f}" for _ in range(cols)] for _ in range(rows)]
+
+
+def write_csv(path: Path, rows: list[list[str]], newline: str = "\n") -> Path:
+    path.write_text(newline.join(",".join(r) for r in rows) + newline, newline="")
+    return path
+
+
+def test_personal_data_deep_in_a_large_plain_csv_keeps_its_row_and_column(tmp_path):
+    rows = numeric_csv(3000, 9)
+    rows[999][6] = "jane.doe@acme-corp.io"  # row 1000, column 7
+    rows[2499][0] = "4111 1111 1111 1111"  # row 2500, column 1
+    rows[2499][8] = "+44 20 7946 0958"  # row 2500, column 9
+    path = write_csv(tmp_path / "big.csv", rows)
+    bad = by_code(check_one(path, "text/csv", mode="batch"), "data.W016")
+    assert [(f.location, f.measured["kind"]) for f in bad] == [
+        ("file:big.csv:row 1000:col 7", "e-mail address"),
+        ("file:big.csv:row 2500:col 1", "card number"),
+        ("file:big.csv:row 2500:col 9", "phone number"),
+    ]
+    assert "jane.doe" not in bad[0].message and "1111 1111 1111" not in bad[1].message
+
+
+def test_formula_deep_in_a_large_plain_csv_is_found_and_negative_numbers_are_not(tmp_path):
+    rows = numeric_csv(5000, 4)
+    rows[3999][2] = "-2+3"
+    rows[4499][3] = "=HYPERLINK('http://x')"
+    rows[4999][0] = "@SUM(A1)"
+    path = write_csv(tmp_path / "f.csv", rows)
+    bad = by_code(check_one(path, "text/csv", mode="batch"), "data.W010")
+    assert [(f.location, f.measured) for f in bad] == [
+        ("file:f.csv:row 4000:col 3", {"row": 4000, "col": 3}),
+        ("file:f.csv:row 4500:col 4", {"row": 4500, "col": 4}),
+        ("file:f.csv:row 5000:col 1", {"row": 5000, "col": 1}),
+    ]
+    assert bad[0].message == "Cell starts with '-': '-2+3'."
+
+
+def test_rows_after_a_quoted_multiline_cell_are_numbered_by_record(tmp_path):
+    path = tmp_path / "q.csv"
+    path.write_text('id,text\n1,"two\nlines"\n' + "2,3\n" * 2000 + "4,=cmd\n5,6,7\n")
+    findings = check_one(path, "text/csv", mode="batch")
+    (formula,) = by_code(findings, "data.W010")
+    assert formula.location == "file:q.csv:row 2003:col 2"  # line 2004 of the file
+    (ragged,) = by_code(findings, "data.E009")
+    assert ragged.location == "file:q.csv:row 2004:col 3"
+
+
+def test_crlf_csv_reports_like_lf(tmp_path):
+    rows = numeric_csv(500, 3)
+    rows[10][1] = "=1+1"
+    rows[20] = rows[20][:2]
+    rows[30][2] = "206-266-1000"
+    lf = check_one(write_csv(tmp_path / "a.csv", rows), "text/csv")
+    crlf = check_one(write_csv(tmp_path / "b.csv", rows, "\r\n"), "text/csv")
+    content = {"data.E008", "data.E009", "data.W010", "data.W016"}  # the sizes differ, of course
+    assert [(f.code, f.outcome, f.message, f.location.replace("b.csv", "a.csv")) for f in crlf if f.code in content] \
+        == [(f.code, f.outcome, f.message, f.location) for f in lf if f.code in content]
+    assert {f.code for f in failed(lf)} == {"data.W010", "data.E009", "data.W016"}
+
+
+def test_a_field_over_the_csv_field_limit_is_still_a_csv_error(tmp_path):
+    limit = csv.field_size_limit()
+    path = tmp_path / "long.csv"
+    path.write_text("a,b\n" + "x" * limit + ",1\n" + ",".join(["1"] * 3) + "\n" + "x" * (limit + 1) + ",2\n")
+    findings = check_one(path, "text/csv", mode="batch")
+    (bad,) = by_code(findings, "data.E008")
+    assert bad.outcome == Outcome.FAILED and "field larger than field limit" in bad.message
+    assert bad.location == "file:long.csv:line 4"
+    (ragged,) = by_code(findings, "data.E009")
+    assert ragged.location == "file:long.csv:row 3:col 3"
+
+
+TRICKY_CELLS = [
+    "jane.doe@acme-corp.io", "user@example.com", "(206) 266-1000", "206-266-1000", "206.266.1000",
+    "+44 20 7946 0958", "+442079460958", "4111 1111 1111 1111", "5500-0000-0000-0004", "378282246310005",
+    "4111111111111112", "0.4111111111111111", "206-555-0100", "1e+16", "1700000000000", "١٢٣٤٥٦٧٨٩٠١٢٣",
+    "=HYPERLINK(1)", "+cmd", "-2+3", "@SUM(1)", "-1.5", "+3", "-", "-5%", "\tx", "café", "", " ", "1,5",
+    'say "hi"', "two\nlines", "a\rb", "12345.678", "2024-01-15", "x" * 40,
+]
+
+
+def tricky_csv(path: Path, rows: int, seed: int, *, quoted: bool) -> Path:
+    def field(cell: str) -> str:
+        return '"' + cell.replace('"', '""') + '"' if any(ch in cell for ch in ',"\n\r') else cell
+
+    rng = random.Random(seed)
+    lines = []
+    for _ in range(rows):
+        width = 4 if rng.random() < 0.95 else rng.randint(0, 6)
+        cells = [rng.choice(TRICKY_CELLS) if rng.random() < 0.2 else f"{rng.uniform(-9, 9):.3f}" for _ in range(width)]
+        if not quoted:
+            cells = [c for c in cells if field(c) == c]
+        lines.append(",".join(map(field, cells)))
+    path.write_text("\n".join(lines) + "\n", newline="")
+    return path
+
+
+@pytest.mark.parametrize("quoted", [False, True])
+@pytest.mark.parametrize("chunk,scan_max", [(1 * MB, 32 * MB), (333, 32 * MB), (4096, 20_000)])
+def test_block_and_prefilter_paths_report_what_the_cell_by_cell_path_reports(tmp_path, monkeypatch, quoted, chunk,
+                                                                                scan_max):
+    monkeypatch.setattr(sd, "CHUNK", chunk)
+    monkeypatch.setattr(sd, "CONTENT_SCAN_MAX", scan_max)
+    monkeypatch.setattr(sd, "MAX_REPORTED", 10_000)  # compare every finding, not only the first ten
+    path = tricky_csv(tmp_path / "t.csv", 2000, seed=chunk + quoted, quoted=quoted)
+    fast = check_one(path, "text/csv", mode="batch")
+    assert {f.code for f in failed(fast)} >= {"data.W010", "data.W016", "data.E009"}
+    monkeypatch.setattr(sd, "_plain_block", lambda block, limit: None)  # every row through csv.reader
+    monkeypatch.setattr(sd, "pii_kinds", lambda text: sd.ALL_KINDS)  # every cell through every regex
+    assert check_one(path, "text/csv", mode="batch") == fast
+
+
+@pytest.mark.parametrize("content_type,suffix", [("application/json", "json"), ("application/jsonlines", "jsonl"),
+                                                 ("text/plain", "txt")])
+def test_personal_data_prefilter_changes_nothing_in_json_and_text(tmp_path, monkeypatch, content_type, suffix):
+    monkeypatch.setattr(sd, "CHUNK", 500)
+    monkeypatch.setattr(sd, "MAX_REPORTED", 10_000)
+    rng = random.Random(7)
+    records = [{"id": rng.randint(0, 10**14), "v": rng.choice(TRICKY_CELLS), "x": [rng.random(), -1.5e-7]}
+               for _ in range(600)]
+    path = tmp_path / f"p.{suffix}"
+    if suffix == "json":
+        path.write_text(json.dumps({"records": records}, indent=rng.choice([None, 1])))
+    elif suffix == "jsonl":
+        path.write_text("\n".join(json.dumps(r) for r in records) + "\n")
+    else:
+        path.write_text("\n".join(f"{r['id']} {r['v']} {r['x'][0]}".replace("\n", " ") for r in records))
+    fast = check_one(path, content_type, mode="batch")
+    assert by_code(failed(fast), "data.W016")
+    monkeypatch.setattr(sd, "pii_lines", lambda text: None)  # every line through every regex
+    assert check_one(path, content_type, mode="batch") == fast
+
+
+@pytest.mark.parametrize("cell,kind", [
+    ("jane.doe@acme-corp.io", fastscan.EMAIL), ("(206) 266-1000", fastscan.PHONE), ("206-266-1000", fastscan.PHONE),
+    ("206.266.1000", fastscan.PHONE), ("+1 206 266 1000", fastscan.PHONE), ("+44 20 7946 0958", fastscan.PHONE),
+    ("+442079460958", fastscan.PHONE), ("4111 1111 1111 1111", fastscan.CARD), ("5500-0000-0000-0004", fastscan.CARD),
+    ("378282246310005", fastscan.CARD), ("3782 822463 10005", fastscan.CARD),
+])
+def test_prefilter_never_rules_out_a_finding(cell, kind):
+    for text in (cell, f"x {cell} y", f"id: {cell};", f"[{json.dumps(cell)}]"):
+        assert list(sd.personal_data(text)), text
+        assert fastscan.pii_kinds(text) & kind, text
+        assert fastscan.pii_lines(f"a\n{text}\nb") == {1: fastscan.pii_kinds(text)}
+
+
+def test_prefilter_rules_out_ordinary_numbers():
+    text = "\n".join(",".join(f"{x * 1.2345:.4f}" for x in range(-3, 4)) for _ in range(100))
+    text += "\n0.1234567890123456,1e+16,2024-01-15,12345.6789"
+    assert fastscan.pii_kinds(text) == 0 and fastscan.pii_lines(text) == {}
+    assert fastscan.pii_kinds("٤١١١١١١١١١١١١١١١") == fastscan.ALL_KINDS  # \d matches non-ASCII digits
+
+
+@pytest.mark.parametrize("text", [
+    "[]", "[[[]]]", '{"a": "]]]]", "b": [[1]]}', '["\\"[[[", [[]]]', "]]]][[", '"[[[', "[" * 99 + "]" * 99,
+    "[" * 150, "[" * 50 + "]" * 60 + "[" * 120, '["a\\\\"]' + "[" * 101,
+])
+def test_depth_measure_agrees_with_the_token_walk(text):
+    def walk(limit):
+        depth = 0
+        for match in sd._JSON_TOKEN.finditer(text):
+            char = text[match.start()]
+            depth += 1 if char in "[{" else -1 if char in "]}" else 0
+            if char in "[{" and depth > limit:
+                return match.start()
+        return None
+
+    for limit in (0, 1, 2, 3, 50, 100):
+        assert sd.first_excess_depth(text, limit) == walk(limit), limit
+        assert fastscan.depth_within(text, limit) == (walk(limit) is None)
+
+
+def test_deep_json_inside_a_large_document_is_found_where_it_is(tmp_path):
+    limit = RULES["data.E011"].limit
+    rows = [json.dumps([i, -i / 3, "[[[{"]) for i in range(20_000)]  # depth 2 on each row's line
+    rows.insert(4999, "[" * (limit - 1) + "]" * (limit - 1))  # on line 5001: its 99th bracket is level 101
+    path = tmp_path / "deep.json"
+    path.write_text('{"instances": [\n' + ",\n".join(rows) + "\n]}\n")
+    findings = check_one(path, "application/json", mode="batch")
+    (deep,) = by_code(findings, "data.E011")
+    assert deep.outcome == Outcome.FAILED and deep.location == f"file:deep.json:line 5001:col {limit - 1}"
+    assert outcome(findings, "data.E008") == Outcome.NOT_RUN
+
