@@ -6,6 +6,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Max
 from django.utils import timezone
 
+from listings.drafts import section_draft_clear
 from listings.errors import Conflict, NotAllowed, ServiceError
 from listings.events import record_event
 from listings.models import (
@@ -92,8 +93,13 @@ def blocking_findings(findings, snapshot: dict) -> list:
             and not is_empty(value_at(snapshot, f.location))]
 
 
-def section_save(*, listing: Listing, actor, section: str, data: dict, lock_version: int) -> ListingSection:
-    """Save one section if nobody saved it since ``lock_version``; otherwise refuse and show theirs."""
+def section_save(*, listing: Listing, actor, section: str, data: dict, lock_version: int,
+                 clear_draft: bool = False) -> ListingSection:
+    """Save one section if nobody saved it since ``lock_version``; otherwise refuse and show theirs.
+
+    ``clear_draft``: the values come from the section's form, so the actor's autosaved draft of it
+    (listings/drafts.py) is in them and goes with the save. Other clients (the REST API) leave the draft alone:
+    what was typed in a browser is not theirs to throw away."""
     spec = BY_NAME.get(section)
     if spec is None or listing.kind not in spec.kinds:
         raise ServiceError(f"A {listing.get_kind_display().lower()} has no section “{section}”.")
@@ -126,6 +132,8 @@ def section_save(*, listing: Listing, actor, section: str, data: dict, lock_vers
         if section == "product":
             changes["title"] = value["product"]["title"][:255]
         Listing.objects.filter(pk=listing.pk).update(**changes)
+        if clear_draft:
+            section_draft_clear(listing=listing, section=section, actor=actor)
         record_event(listing=listing, type="listing.section_saved", actor=actor, data={"section": section})
     listing.refresh_from_db()
     return ListingSection.objects.get(listing=listing, name=section)

@@ -104,6 +104,8 @@ def event_summary(event) -> str:
         return f"{_SIMPLE[kind]} on version {data.get('version')}"
     if kind == "listing.section_saved":
         return f"saved {data.get('section')}"
+    if kind == "listing.draft_discarded":
+        return f"discarded unsaved changes to {data.get('section')}"
     return _SIMPLE.get(kind, kind.replace(".", " ").replace("_", " "))
 
 

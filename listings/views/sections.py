@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from listings import services
+from listings import drafts, services
 from listings.completeness import listing_completeness
 from listings.errors import Conflict, NotAllowed, ServiceError
 from listings.models import ListingSection
@@ -38,13 +39,18 @@ def _section(listing, name):
     return spec, form_class
 
 
-def _render(request, listing, spec, form, *, status=200, conflict=None, partial=False):
+def _editable_now(request, listing) -> bool:
+    return can_edit(request.user, listing) and listing.status in EDITABLE_STATUSES
+
+
+def _render(request, listing, spec, form, *, status=200, conflict=None, partial=False, restored=None,
+            held_draft=None):
     snapshot = form.snapshot
     statuses, overall = listing_completeness(snapshot)
     context = {
         "listing": listing, "section": spec, "form": form, "sections": sections_for(listing.kind),
         "statuses": statuses, "overall": overall, "conflict": conflict,
-        "editable": can_edit(request.user, listing) and listing.status in EDITABLE_STATUSES,
+        "editable": _editable_now(request, listing), "restored": restored, "held_draft": held_draft,
     }
     template = "listings/sections/_form.html" if partial else "listings/sections/edit.html"
     return render(request, template, context, status=status)
@@ -57,17 +63,25 @@ def section_edit(request: HttpRequest, listing_id, name: str) -> HttpResponse:
     snapshot = build_snapshot(listing)
     row = ListingSection.objects.get(listing=listing, name=name)
     if request.method != "POST":
+        if _editable_now(request, listing):
+            # What the person typed and did not save comes back in the form (listings/drafts.py).
+            restored = drafts.restore_draft(row=row, user=request.user, form_class=form_class, snapshot=snapshot)
+            if restored is not None:
+                return _render(request, listing, spec, restored.form, restored=restored)
+            held_draft = None
+        else:  # waiting for review: the draft waits too, and the page says where it is
+            held_draft = drafts.draft_of(row=row, user=request.user) if can_edit(request.user, listing) else None
         initial = {"lock_version": row.lock_version, **form_class.initial_from(snapshot[form_class.key])}
         form = form_class(initial=initial, snapshot=snapshot)
         form.findings = section_findings(snapshot, name)
-        return _render(request, listing, spec, form)
+        return _render(request, listing, spec, form, held_draft=held_draft)
 
     form = form_class(request.POST, snapshot=snapshot)
     if not form.is_valid():
         return _render(request, listing, spec, form, status=400)
     try:
         services.section_save(listing=listing, actor=request.user, section=name, data=form.to_data(),
-                              lock_version=form.cleaned_data["lock_version"])
+                              lock_version=form.cleaned_data["lock_version"], clear_draft=True)
     except services.InvalidSection as exc:
         form.snapshot = snapshot | form.to_data()
         form.show_findings(exc.findings)
@@ -100,6 +114,55 @@ def section_check(request: HttpRequest, listing_id, name: str) -> HttpResponse:
         form.snapshot = snapshot | form.to_data()
         form.show_findings(section_findings(form.snapshot, name))
     return _render(request, listing, spec, form, partial=True)
+
+
+# ------------------------------------------------------------------------------------------- autosaved drafts
+
+_LOGGED_OUT = ("You are logged out, so this draft was not kept. Log in again in another tab, then keep typing "
+               "here: what you typed is still in this page.")
+
+
+def _draft_status(request, *, draft=None, error="", status=200) -> HttpResponse:
+    """The small status beside the Save button. Refusals carry ``X-Draft-Status`` so sections.js shows their
+    words, where it shows a generic line for any other error (a CSRF failure's page, a proxy's 502)."""
+    response = render(request, "listings/sections/_draft_status.html", {"draft": draft, "error": error},
+                      status=status)
+    if error:
+        response["X-Draft-Status"] = "refused"
+    return response
+
+
+@require_POST
+def section_draft(request: HttpRequest, listing_id, name: str) -> HttpResponse:
+    """Autosave (htmx): keep the form's raw values as the person's draft of the section; nothing is checked or
+    applied to the listing. Another team's listing is a 404, a viewer gets 403."""
+    if not request.user.is_authenticated:
+        if not request.htmx:
+            return redirect_to_login(request.get_full_path())
+        # Following a redirect to the login page would swap that whole page into the status line.
+        return _draft_status(request, error=_LOGGED_OUT, status=401)
+    listing = get_listing_for_user(request.user, listing_id)
+    _section(listing, name)
+    try:
+        draft = drafts.section_draft_save(listing=listing, actor=request.user, section=name, data=request.POST)
+    except ServiceError as exc:
+        return _draft_status(request, error=str(exc), status=exc.status_code)
+    return _draft_status(request, draft=draft)
+
+
+@login_required
+@require_POST
+def section_draft_discard(request: HttpRequest, listing_id, name: str) -> HttpResponse:
+    listing = get_listing_for_user(request.user, listing_id)
+    spec, _ = _section(listing, name)
+    try:
+        discarded = drafts.section_draft_discard(listing=listing, actor=request.user, section=name)
+    except NotAllowed as exc:
+        raise PermissionDenied(str(exc))
+    if discarded:
+        messages.success(request, f"Your unsaved changes to {spec.title.lower()} were discarded. The form shows the "
+                                  "saved values.")
+    return redirect("listing-section", listing_id=listing.id, name=name)
 
 
 # ------------------------------------------------------------------ rows, hyperparameters.json, metric regexes

@@ -8,6 +8,9 @@
  *  (c) instance types: filter box, counts, recommended <select> in step with the checked boxes
  *  (d) training: try each metric regex on its sample line (server, Python re); objective metric choices
  *  (e) pricing: show the parts of the chosen model; live cost preview
+ *  (f) autosave (hx-post on #autosave-status): show refusals in their own words, say when the draft could not
+ *      be sent, and stop autosaving once a form of the page is submitted (a late draft must not outlive a save
+ *      or a discard)
  */
 (function () {
   "use strict";
@@ -402,6 +405,53 @@
     var t = evt.target;
     if (t.matches && t.matches('[data-pricing-model] input[type="radio"]')) showModel(closest(t, "form") || doc);
   });
+
+  /* ----------------------------------------------------------------- (f) autosave */
+  var leaving = false;
+
+  function isAutosave(el) { return !!(el && el.hasAttribute && el.hasAttribute("data-autosave")); }
+
+  function autosaveSays(el, text) {
+    var span = doc.createElement("span");
+    span.className = "autosave-error";
+    span.textContent = text;
+    el.textContent = "";
+    el.appendChild(span);
+  }
+
+  var KEPT_HERE = " What you typed is still in this page: save the section to keep it.";
+
+  doc.addEventListener("htmx:beforeSwap", function (evt) {
+    var d = evt.detail;
+    if (!isAutosave(d.elt) || !d.xhr || d.xhr.status < 400) return;
+    if (d.xhr.getResponseHeader("X-Draft-Status")) {
+      // The server's own refusal (too large, logged out, viewer): a short fragment meant for this line.
+      d.shouldSwap = true;
+      d.isError = false;
+    } else {
+      d.shouldSwap = false;
+      autosaveSays(d.elt, "Draft not saved (the server answered " + d.xhr.status + ")." + KEPT_HERE);
+    }
+  });
+  doc.addEventListener("htmx:sendError", function (evt) {
+    if (isAutosave(evt.detail.elt)) autosaveSays(evt.detail.elt, "Draft not saved: the server could not be reached." + KEPT_HERE);
+  });
+  doc.addEventListener("htmx:timeout", function (evt) {
+    if (isAutosave(evt.detail.elt)) autosaveSays(evt.detail.elt, "Draft not saved: the server took too long." + KEPT_HERE);
+  });
+  doc.addEventListener("htmx:confirm", function (evt) {
+    if (leaving && isAutosave(evt.detail.elt)) evt.preventDefault();
+  });
+  // Bubble phase: a submit that app.js's confirm() or htmx cancelled has defaultPrevented set and changes nothing.
+  doc.addEventListener("submit", function (evt) {
+    if (evt.defaultPrevented) return;
+    leaving = true;
+    each(doc.querySelectorAll("[data-autosave]"), function (el) {
+      if (window.htmx && window.htmx.trigger) window.htmx.trigger(el, "htmx:abort");
+    });
+  });
+  // Back from the browser's cache after leaving: autosave again.
+  window.addEventListener("pageshow", function (evt) { if (evt.persisted) leaving = false; });
 
   /* ---------------------------------------------------------------------- init */
   function revealJsOnly(root) {
