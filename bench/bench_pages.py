@@ -4,10 +4,10 @@ gunicorn serves the app on loopback (production settings: DEBUG=false, sync work
 database seeded by ``seed_load.py`` (10,000 listings, 200,000 findings). ``wrk`` keeps 20 connections busy
 (closed loop, no think time) on each page for 15 s, with the session cookie of the right persona:
 
-    listing list      bench-seller   /listings/                 ~200 listings of team 00 (the page shows 200)
+    listing list      bench-seller   /listings/                 ~200 listings of team 00 (50 a page: the first)
     listing page      bench-seller   /listings/<id>/            an approved listing: versions, bundle, runs
-    review queue      bench-reviewer /review/                   1,447 submitted versions (the page shows 200)
-    dashboard         bench-admin    /dashboard/                every aggregate over the whole database
+    review queue      bench-reviewer /review/                   1,447 submitted versions (50 a page: the first)
+    dashboard         bench-admin    /dashboard/                every aggregate over the whole database (cached 60 s)
 
 Target: p95 < 150 ms for each. The baseline, measured first in the same run under the same load, is
 ``/healthz`` — the cheapest Django response (the full middleware stack, no template, no query): ratios say

@@ -101,6 +101,30 @@ class ListingSection(models.Model):
         return f"{self.listing} / {self.name}"
 
 
+class SectionDraft(models.Model):
+    """What one person typed into one section's form and has not saved yet, autosaved as they type
+    (listings/drafts.py).
+
+    Kept on the server, so it survives a closed tab and follows the person to another device. ``data`` is the
+    form exactly as posted — never validated, never applied to the listing — as ``[name, value]`` pairs, since a
+    name repeats for checked boxes. ``base_lock_version`` is the section's lock version the form was drawn with:
+    saving the draft after a teammate saved meets the usual conflict display, never overwrites.
+    """
+
+    section = models.ForeignKey(ListingSection, on_delete=models.CASCADE, related_name="drafts")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    data = models.JSONField(default=list)
+    base_lock_version = models.PositiveIntegerField()
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["section", "user"], name="one_draft_per_section_and_user")]
+
+    def __str__(self) -> str:
+        return f"draft of {self.section} by {self.user_id}"
+
+
 class ArtifactKind(models.TextChoices):
     IMAGE = "image", "Container image"
     MODEL_DATA = "model_data", "Model data"
@@ -169,6 +193,12 @@ class ListingVersion(models.Model):
             models.UniqueConstraint(fields=["listing"], condition=models.Q(status="submitted"),
                                     name="one_open_submission_per_listing"),
         ]
+        indexes = [
+            # The review queue: waiting versions oldest first, 50 a page.
+            models.Index(fields=["status", "created_at", "id"], name="version_queue_idx"),
+            # The queue's "decided" view and the dashboard: decisions of the last 30 days.
+            models.Index(fields=["decided_at"], name="version_decided_idx"),
+        ]
         ordering = ["-number"]
 
     def __str__(self) -> str:
@@ -191,6 +221,8 @@ class ListingEvent(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        # A listing's timeline (its latest events, newest first) on the listing and review pages.
+        indexes = [models.Index(fields=["listing", "-created_at", "-id"], name="event_timeline_idx")]
 
     def save(self, *args, **kwargs):
         if self.pk is not None:

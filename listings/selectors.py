@@ -5,11 +5,12 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.core.exceptions import ValidationError
+from django.db.models import F, QuerySet
 from django.http import Http404
 
 from listings.models import Listing, ListingVersion, SubmissionBundle, VersionStatus
-from listings.permissions import is_reviewer
+from listings.permissions import is_reviewer, remember_role
 
 
 def listings_visible_to(user) -> QuerySet[Listing]:
@@ -20,9 +21,13 @@ def listings_visible_to(user) -> QuerySet[Listing]:
 
 def get_listing_for_user(user, listing_id) -> Listing:
     try:
-        return listings_visible_to(user).get(pk=listing_id)
-    except (Listing.DoesNotExist, ValueError):
+        # The membership row that makes it visible also says the user's role: the page's permission checks
+        # (role_in_team) need no query of their own.
+        listing = listings_visible_to(user).annotate(my_role=F("team__memberships__role")).get(pk=listing_id)
+    except (Listing.DoesNotExist, ValueError, ValidationError):
         raise Http404("No such listing.")
+    remember_role(user, listing.team_id, listing.my_role)
+    return listing
 
 
 def review_queue(user) -> QuerySet[ListingVersion]:

@@ -28,6 +28,15 @@ def _fresh_var_dir():
         root.mkdir(parents=True, exist_ok=True)
 
 
+@pytest.fixture(autouse=True)
+def _fresh_dashboard_figures():
+    """The dashboard keeps its figures in the cache (real Redis) for a minute: each test starts without them."""
+    from listings.dashboard.metrics import forget_metrics
+
+    forget_metrics()
+    yield
+
+
 @pytest.fixture
 def team_a(db):
     return TeamFactory(name="Team A")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from validation.models import ValidationRun
-from validation.selectors import previous_finished_run, report_data, run_reports
+from validation.selectors import previous_failed_keys, report_data, run_reports
 
 _SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 
@@ -30,9 +30,8 @@ def run_panel_context(run: ValidationRun, *, current: bool) -> dict:
         "container": container_context(run, findings),
     }
     if not run.is_active:
-        previous = previous_finished_run(run)
-        if previous is not None:
-            before = {_key(f) for f in previous.findings.filter(outcome="failed")}
+        before = previous_failed_keys(run)  # None: no earlier finished run to compare with
+        if before is not None:
             now = {_key(f) for f in failed}
             context["changes"] = {"fixed": len(before - now), "new": len(now - before), "still": len(now & before)}
     return context

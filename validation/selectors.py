@@ -3,6 +3,7 @@ from __future__ import annotations
 import json
 import re
 
+from django.db.models import FilteredRelation, Q, Subquery
 from django.http import Http404
 
 from listings.models import Listing
@@ -34,6 +35,22 @@ def previous_finished_run(run: ValidationRun) -> ValidationRun | None:
         .order_by("-created_at")
         .first()
     )
+
+
+def previous_failed_keys(run: ValidationRun) -> set[tuple[str, str]] | None:
+    """``(code, location)`` of every failed finding of the run before ``run`` (``previous_finished_run``), or
+    ``None`` when there is no such run. One query: the run page compares the two on every view."""
+    previous = (ValidationRun.objects.filter(listing_id=run.listing_id, created_at__lt=run.created_at)
+                .exclude(verdict="").order_by("-created_at").values("pk")[:1])
+    rows = (ValidationRun.objects.filter(pk=Subquery(previous))
+            .annotate(failed=FilteredRelation("findings", condition=Q(findings__outcome="failed")))
+            .values_list("failed__code", "failed__location"))
+    keys = None
+    for code, location in rows:  # no row: no previous run; one row of None: a previous run with no failure
+        keys = set() if keys is None else keys
+        if code is not None:
+            keys.add((code, location))
+    return keys
 
 
 # -- what the container checks kept with a run (``Subject.attach``; stored by ``validation.services``) ---------

@@ -23,15 +23,8 @@ def _require_admin(request: HttpRequest) -> None:
 def dashboard(request: HttpRequest) -> HttpResponse:
     _require_admin(request)
     return render(request, "dashboard/index.html", {
-        "by_status": metrics.listings_by_status(),
-        "activity": metrics.activity_over_time(),
-        "outcomes": metrics.validation_outcomes(),
-        "top_rules": metrics.top_failing_rules(),
-        "review": metrics.review_queue_health(),
-        "bundles": metrics.bundle_exports(),
-        "teams": metrics.team_activity(),
-        "average_run_seconds": metrics.average_run_seconds(),
-        "window_days": metrics.WINDOW_DAYS,
+        **metrics.dashboard_metrics(),  # cached for a minute; the operations panel below stays live (htmx)
+        "window_days": metrics.WINDOW_DAYS, "cache_seconds": metrics.CACHE_SECONDS,
     })
 
 
@@ -49,6 +42,7 @@ def operations_panel(request: HttpRequest) -> HttpResponse:
 def run_retry(request: HttpRequest, run_id) -> HttpResponse:
     _require_admin(request)
     if validation_run_retry(run_id=run_id, actor=request.user):
+        metrics.forget_metrics()  # the admin sees the run's new state on the page they are sent back to
         messages.success(request, "The run was sent back to the queue.")
     else:
         messages.error(request, "That run is no longer stuck; nothing was changed.")
@@ -60,5 +54,6 @@ def run_retry(request: HttpRequest, run_id) -> HttpResponse:
 def run_fail(request: HttpRequest, run_id) -> HttpResponse:
     _require_admin(request)
     validation_run_fail(run_id=run_id, error="Stopped by an admin from the dashboard.", actor=request.user)
+    metrics.forget_metrics()
     messages.success(request, "The run was marked failed; the seller can validate again.")
     return redirect("dashboard")

@@ -5,7 +5,10 @@ from __future__ import annotations
 import datetime as dt
 
 from django import forms
+from django.forms.utils import flatatt
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 
 from listings import forms as listing_forms
 from listings.models import CommentAnchor, ProductKind
@@ -73,10 +76,23 @@ class AssignForm(forms.Form):
         self.fields["assignee"].label_from_instance = lambda u: u.get_username()
 
 
+class PlainSelect(forms.Select):
+    """A ``<select>`` written in Python. Django renders each option through a template of its own (some 30 µs
+    an option); the queue's team filter lists every team that has a version, on every view of the queue."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        chosen = {str(v) for v in self.format_value(value)}
+        options = format_html_join("", "<option value=\"{}\"{}>{}</option>", (
+            (key, mark_safe(" selected") if str(key) in chosen else "", label) for key, label in self.choices))
+        return format_html("<select name=\"{}\"{}>{}</select>", name, flatatt(self.build_attrs(self.attrs, attrs)),
+                           options)
+
+
 class QueueFilterForm(forms.Form):
     view = forms.ChoiceField(choices=list(QUEUE_VIEWS.items()), required=False, label="Show")
-    team = forms.ChoiceField(required=False, label="Team")
-    kind = forms.ChoiceField(choices=[("", "Any kind"), *ProductKind.choices], required=False, label="Kind")
+    team = forms.ChoiceField(required=False, label="Team", widget=PlainSelect)
+    kind = forms.ChoiceField(choices=[("", "Any kind"), *ProductKind.choices], required=False, label="Kind",
+                             widget=PlainSelect)
     q = forms.CharField(required=False, max_length=100, label="Title contains")
 
     def __init__(self, *args, teams=(), **kwargs):

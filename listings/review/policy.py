@@ -14,9 +14,13 @@ WAIVER_MAX_DAYS = 365
 
 def review_sla_hours() -> int:
     from listings.models import ReviewSettings
+    from marketplace_prep.request_memo import memoized
 
-    stored = ReviewSettings.objects.filter(pk=1).values_list("sla_hours", flat=True).first()
-    return stored if stored else settings.REVIEW_SLA_HOURS
+    def stored() -> int | None:
+        return ReviewSettings.objects.filter(pk=1).values_list("sla_hours", flat=True).first()
+
+    hours = memoized("review_sla_hours", stored)  # one query per request, however many rows ask
+    return hours if hours else settings.REVIEW_SLA_HOURS
 
 
 def due_at(submitted_at: datetime, sla_hours: int | None = None) -> datetime:

@@ -8,7 +8,7 @@ from datetime import timedelta
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
-from listings.models import ListingVersion, ReviewComment, SectionApproval
+from listings.models import ListingVersion, ProductKind, ReviewComment, SectionApproval, VersionStatus
 from listings.review.areas import FILES, area_hashes, area_titles, areas_for
 from listings.review.diff import SectionDiff, diff_snapshots
 from listings.review.gate import active_waivers, approval_blockers, finding_key, is_waivable
@@ -20,7 +20,22 @@ from listings.review.selectors import areas_total, last_approved_before, previou
 # --------------------------------------------------------------------------------------------------- queue
 @dataclass
 class QueueRow:
-    version: ListingVersion
+    """One row of the queue, flat and ready to print (listings/display.py): each value costs the template one
+    lookup, so a page of 50 rows renders in a few milliseconds."""
+
+    id: object  # the version's
+    number: int
+    status: str
+    status_label: str
+    title: str
+    team: str
+    kind: str  # "Model package"
+    url: str  # the review page
+    claim_url: str
+    validation_run_id: object
+    assignee_id: object  # who has it, if anyone
+    assignee: str  # their user name
+    decided_by: str
     age: timedelta
     due: object
     overdue: bool
@@ -30,23 +45,84 @@ class QueueRow:
     not_run: int
     to_look_at: int
     areas: int
+    badges: tuple = ()  # the validation cell: (badge class, text), e.g. ("error", "2 errors")
+    scope: str = ""  # the "To look at" cell when no number stands out: "All 8 sections", "Nothing changed", "—"
+    age_label: str = ""  # "2 d 3 h"
+    overdue_by: str = ""
+    submitted_iso: str = ""
+    submitted_label: str = ""  # "2025-01-31 14:05"
+    due_iso: str = ""
+    due_label: str = ""  # "Jan 31, 14:05"
+    decided_iso: str = ""
+    decided_label: str = ""
 
 
-def queue_rows(versions, *, now=None) -> list[QueueRow]:
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def _badges(errors: int, warnings: int, has_run: bool) -> tuple:
+    badges = []
+    if errors:
+        badges.append(("error", _plural(errors, "error")))
+    if warnings:
+        badges.append(("warning", _plural(warnings, "warning")))
+    return tuple(badges) or ((("passed", "No problems"),) if has_run else (("not_run", "No run"),))
+
+
+def _scope(status: str, to_look_at: int, areas: int) -> str:
+    if status != "submitted":
+        return "—"
+    if to_look_at == areas:
+        return f"All {areas} sections"
+    return "" if to_look_at else "Nothing changed"  # "": the template shows "<strong>n</strong> of m sections"
+
+
+def queue_rows(versions, *, now=None, sla: int | None = None, decided: bool = False) -> list[QueueRow]:
+    """The rows of one queue page (``selectors.queue_page_values``: one dict a version), with each version's
+    validation counts and sign-offs (two queries). ``decided``: the rows of the "decided" view, which shows
+    decisions rather than due times."""
+    from listings.display import iso, local, short, stamp, url_for_each
+    from listings.review.selectors import queue_row_facts
+    from listings.templatetags.review_extras import span
+
+    versions = list(versions)
     now = now or timezone.now()
-    sla = review_sla_hours()
+    sla = sla if sla is not None else review_sla_hours()
+    soon = now + timedelta(hours=max(sla // 4, 1))
+    tz = timezone.get_current_timezone()
+    summaries, signed = queue_row_facts(versions)
+    review_url, claim_url = url_for_each("review-version"), url_for_each("review-claim")
+    kinds, statuses = dict(ProductKind.choices), dict(VersionStatus.choices)
     rows = []
     for v in versions:
-        summary = (v.validation_run.summary or {}) if v.validation_run_id else {}
-        due = due_at(v.created_at, sla)
-        total = areas_total(v.listing.kind)
-        rows.append(QueueRow(
-            version=v, age=now - v.created_at, due=due,
-            overdue=v.status == "submitted" and due < now,
-            due_soon=v.status == "submitted" and now <= due < now + timedelta(hours=max(sla // 4, 1)),
-            errors=summary.get("failed_error", 0), warnings=summary.get("failed_warning", 0),
-            not_run=summary.get("not_run", 0), to_look_at=max(total - getattr(v, "signed_off", 0), 0), areas=total,
-        ))
+        run_id, status, created_at, kind = v["validation_run_id"], v["status"], v["created_at"], v["listing__kind"]
+        summary = summaries.get(run_id, {}) if run_id else {}
+        errors, warnings = summary.get("failed_error", 0), summary.get("failed_warning", 0)
+        due = due_at(created_at, sla)
+        areas = areas_total(kind)
+        to_look_at = max(areas - signed.get(v["id"], 0), 0)
+        waiting = status == "submitted"
+        overdue = waiting and due < now
+        row = QueueRow(
+            id=v["id"], number=v["number"], status=status, status_label=statuses.get(status, status),
+            title=v["listing__title"], team=v["listing__team__name"], kind=kinds.get(kind, kind),
+            url=review_url(v["id"]), claim_url=claim_url(v["id"]), validation_run_id=run_id,
+            assignee_id=v["review__assignee"], assignee=v["review__assignee__username"] or "",
+            decided_by=v.get("decided_by__username") or "",
+            age=now - created_at, due=due, overdue=overdue, due_soon=waiting and now <= due < soon,
+            errors=errors, warnings=warnings, not_run=summary.get("not_run", 0), to_look_at=to_look_at, areas=areas,
+            badges=_badges(errors, warnings, bool(run_id)), scope=_scope(status, to_look_at, areas),
+        )
+        if decided:
+            decided_at = local(v["decided_at"], tz)
+            row.decided_iso, row.decided_label = iso(decided_at), stamp(decided_at)
+        else:
+            submitted, due_local = local(created_at, tz), local(due, tz)
+            row.age_label, row.overdue_by = span(now - created_at), span(now - due) if overdue else ""
+            row.submitted_iso, row.submitted_label = iso(submitted), stamp(submitted)
+            row.due_iso, row.due_label = iso(due_local), short(due_local)
+        rows.append(row)
     return rows
 
 

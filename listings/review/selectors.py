@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import cache
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -16,6 +18,7 @@ from listings.models import (
     Membership,
     Notification,
     ReviewComment,
+    SectionApproval,
     Team,
     VersionStatus,
     Waiver,
@@ -41,20 +44,22 @@ class QueueFilters:
     q: str = ""
 
 
-def review_queue(user, filters: QueueFilters | None = None) -> QuerySet[ListingVersion]:
-    """Versions for the reviewer's queue, oldest first (the one closest to its due time on top)."""
+def review_queue(user, filters: QueueFilters | None = None, *, now=None) -> QuerySet[ListingVersion]:
+    """Versions for the reviewer's queue, oldest first (the one closest to its due time on top).
+
+    Rows only: no aggregate over related tables here (a GROUP BY over every version would be paid for rows
+    the page never shows). ``presenters.queue_rows`` adds the validation counts and sign-offs of the rows
+    on the page, one query each."""
     filters = filters or QueueFilters()
     if not is_reviewer(user):
         return ListingVersion.objects.none()
-    now = timezone.now()
-    qs = ListingVersion.objects.select_related(
-        "listing", "listing__team", "created_by", "validation_run", "review", "review__assignee", "decided_by",
-    ).annotate(signed_off=Count("section_approvals", distinct=True))
+    now = now or timezone.now()
+    qs = ListingVersion.objects.all()
     if filters.view == "decided":
         qs = qs.filter(status__in=(VersionStatus.APPROVED, VersionStatus.CHANGES_REQUESTED),
-                       decided_at__gte=now - timedelta(days=30)).order_by("-decided_at")
+                       decided_at__gte=now - timedelta(days=30)).order_by("-decided_at", "-id")
     else:
-        qs = qs.filter(status=VersionStatus.SUBMITTED).order_by("created_at")
+        qs = qs.filter(status=VersionStatus.SUBMITTED).order_by("created_at", "id")
         if filters.view == "mine":
             qs = qs.filter(review__assignee=user)
         elif filters.view == "unassigned":
@@ -64,7 +69,7 @@ def review_queue(user, filters: QueueFilters | None = None) -> QuerySet[ListingV
     if filters.team:
         try:
             qs = qs.filter(listing__team_id=filters.team)
-        except (ValueError, TypeError):
+        except (ValueError, TypeError, ValidationError):
             qs = qs.none()
     if filters.kind:
         qs = qs.filter(listing__kind=filters.kind)
@@ -73,15 +78,30 @@ def review_queue(user, filters: QueueFilters | None = None) -> QuerySet[ListingV
     return qs
 
 
+# What a queue row shows (presenters.queue_rows): plain values, no model instances; the versions' snapshots and
+# the runs' JSON (summary, live log) stay in the database.
+QUEUE_ROW_VALUES = (
+    "id", "number", "status", "created_at", "decided_at", "validation_run_id",
+    "listing__title", "listing__kind", "listing__team__name", "review__assignee", "review__assignee__username",
+)
+
+
+def queue_page_values(versions: QuerySet[ListingVersion], *, decided: bool = False):
+    """The queue's rows as dicts (``QUEUE_ROW_VALUES``; with who decided, in the "decided" view)."""
+    return versions.values(*QUEUE_ROW_VALUES, *(("decided_by__username",) if decided else ()))
+
+
 def queue_teams():
-    return Team.objects.filter(listings__versions__isnull=False).distinct().order_by("name")
+    """Teams with at least one version: the queue's team filter."""
+    return (Team.objects.filter(Exists(ListingVersion.objects.filter(listing__team=OuterRef("pk"))))
+            .only("id", "name").order_by("name"))
 
 
-def queue_counts(user) -> dict[str, int]:
+def queue_counts(user, *, now=None) -> dict[str, int]:
     if not is_reviewer(user):
         return {}
     waiting = ListingVersion.objects.filter(status=VersionStatus.SUBMITTED)
-    overdue_before = timezone.now() - timedelta(hours=review_sla_hours())
+    overdue_before = (now or timezone.now()) - timedelta(hours=review_sla_hours())
     return waiting.aggregate(
         waiting=Count("pk"),
         mine=Count("pk", filter=Q(review__assignee=user)),
@@ -90,6 +110,28 @@ def queue_counts(user) -> dict[str, int]:
     )
 
 
+def queue_row_facts(versions) -> tuple[dict, dict]:
+    """For the versions of one queue page (``queue_page_values``): ``{run_id: {"failed_error": n,
+    "failed_warning": n, "not_run": n}}`` counted from the runs' findings, and ``{version_id: areas signed
+    off}``. Two queries whatever the page."""
+    from validation.models import Finding
+
+    run_ids = {v["validation_run_id"] for v in versions if v["validation_run_id"]}
+    summaries: dict = {}
+    if run_ids:
+        rows = (Finding.objects.filter(run_id__in=run_ids).exclude(outcome="passed")
+                .values_list("run_id", "outcome", "severity").annotate(n=Count("id")).order_by())
+        for run_id, outcome, severity, n in rows:
+            key = f"failed_{severity}" if outcome == "failed" else outcome
+            counts = summaries.setdefault(run_id, {})
+            counts[key] = counts.get(key, 0) + n
+    version_ids = [v["id"] for v in versions if v["status"] == VersionStatus.SUBMITTED]
+    signed = dict(SectionApproval.objects.filter(version_id__in=version_ids).values_list("version_id")
+                  .annotate(n=Count("id")).order_by()) if version_ids else {}
+    return summaries, signed
+
+
+@cache
 def areas_total(kind: str) -> int:
     return len(areas_for(kind))
 
@@ -145,6 +187,11 @@ def notifications_for(user) -> QuerySet[Notification]:
 
 
 def unread_count(user) -> int:
+    from listings.permissions import user_facts
+    from marketplace_prep.request_memo import in_request
+
     if not user.is_authenticated:
         return 0
+    if in_request():
+        return user_facts(user)[1]  # asked with the reviewer check, once per request
     return Notification.objects.filter(recipient=user, read_at__isnull=True).count()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q
+from django.db.models import Count, Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -13,9 +13,11 @@ from django.views.decorators.http import require_POST
 from listings import services
 from listings.errors import NotAllowed, ServiceError
 from listings.completeness import listing_completeness
+from listings.display import url_for_each
 from listings.forms import ListingCreateForm
-from listings.models import EDITING_ROLES, Team
-from listings.permissions import can_edit, is_reviewer
+from listings.models import EDITING_ROLES, ListingStatus, ProductKind, SubmissionBundle, Team
+from listings.pagination import paginate
+from listings.permissions import can_create_listings, can_edit, is_reviewer
 from listings.sections import sections_for
 from listings.selectors import get_listing_for_user, listings_visible_to
 from listings.snapshot import build_snapshot, content_hash
@@ -31,19 +33,36 @@ def home(request: HttpRequest) -> HttpResponse:
     return redirect("listing-list")
 
 
+STATUS_FILTERS = {"": "All", **dict(ListingStatus.choices)}
+
+
 @login_required
 def listing_list(request: HttpRequest) -> HttpResponse:
-    listings = listings_visible_to(request.user).order_by("-updated_at")
+    """The user's teams' listings, newest change first, 50 a page; ``?status=`` narrows them."""
+    visible = listings_visible_to(request.user)
     status = request.GET.get("status", "")
+    if status not in STATUS_FILTERS:
+        status = ""
+    # One GROUP BY gives the tabs' counts and the paginator's (no COUNT(*) of its own).
+    counts = dict.fromkeys(ListingStatus.values, 0) | dict(
+        visible.order_by().values_list("status").annotate(n=Count("id")))
+    counts["total"] = sum(counts[value] for value in ListingStatus.values)
+    listings = visible.order_by("-updated_at", "-id")
     if status:
         listings = listings.filter(status=status)
-    can_create = request.user.memberships.filter(role__in=EDITING_ROLES).exists()
+    page = paginate(request, listings.values("id", "title", "kind", "status", "updated_at", "team__name"),
+                    count=counts[status] if status else counts["total"])
+    detail_url, kinds = url_for_each("listing-detail"), dict(ProductKind.choices)
+    page.object_list = [  # plain rows: what the table shows, ready to print
+        {"url": detail_url(row["id"]), "title": row["title"], "kind": kinds.get(row["kind"], row["kind"]),
+         "team": row["team__name"], "status": row["status"], "status_label": STATUS_FILTERS.get(row["status"], ""),
+         "updated_at": row["updated_at"]}
+        for row in page.object_list]
     return render(request, "listings/list.html", {
-        "listings": listings[:200], "status": status, "can_create": can_create,
-        "counts": listings_visible_to(request.user).aggregate(
-            total=Count("id"), drafts=Count("id", filter=Q(status="draft")),
-            in_review=Count("id", filter=Q(status="submitted")),
-        ),
+        "listings": page.object_list, "page_obj": page, "status": status, "total": counts["total"],
+        "filters": [(value, label, counts[value] if value else counts["total"])
+                    for value, label in STATUS_FILTERS.items()],
+        "can_create": can_create_listings(request.user),
     })
 
 
@@ -76,19 +95,27 @@ def listing_create(request: HttpRequest) -> HttpResponse:
     return render(request, "listings/new.html", {"form": form})
 
 
+def _timeline(listing):
+    """The timeline card's events: the latest 50 (its template shows the e-mail kept on each, not the user)."""
+    return listing.events.all()[:50]
+
+
 def _detail_context(request: HttpRequest, listing) -> dict:
     snapshot = build_snapshot(listing)
-    statuses, overall = listing_completeness(snapshot)
+    digest = content_hash(snapshot)
+    statuses, overall = listing_completeness(snapshot, digest)
     run = latest_run(listing)
-    versions = listing.versions.select_related("decided_by", "created_by").prefetch_related("bundles")
+    # The versions card shows no snapshot and no bundle manifest: that large JSON stays in the database.
+    versions = (listing.versions.defer("snapshot").select_related("decided_by", "created_by")
+                .prefetch_related(Prefetch("bundles", queryset=SubmissionBundle.objects.defer("manifest"))))
     context = {
         "listing": listing, "snapshot": snapshot, "sections": sections_for(listing.kind), "statuses": statuses,
         "overall": overall, "editable": listing.status in EDITABLE_STATUSES,
         "can_edit": can_edit(request.user, listing), "run": None, "versions": versions,
-        "events": listing.events.select_related("actor")[:50],
+        "events": _timeline(listing),
     }
     if run is not None:
-        context.update(run_panel_context(run, current=run.content_hash == content_hash(snapshot)))
+        context.update(run_panel_context(run, current=run.content_hash == digest))
     return context
 
 
@@ -117,4 +144,4 @@ def listing_submit(request: HttpRequest, listing_id) -> HttpResponse:
 def listing_timeline(request: HttpRequest, listing_id) -> HttpResponse:
     """The timeline card, refreshed by htmx when a run or an export finishes."""
     listing = get_listing_for_user(request.user, listing_id)
-    return render(request, "listings/_timeline.html", {"listing": listing, "events": listing.events.select_related("actor")[:50]})
+    return render(request, "listings/_timeline.html", {"listing": listing, "events": _timeline(listing)})

@@ -13,10 +13,12 @@ from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from listings.errors import NotAllowed, ServiceError
+from listings.pagination import paginate
 from listings.permissions import is_reviewer
 from listings.review import services
 from listings.review.areas import areas_for
@@ -30,6 +32,7 @@ from listings.review.selectors import (
     get_thread_for_user,
     get_waiver_for_reviewer,
     queue_counts,
+    queue_page_values,
     queue_teams,
     review_queue,
 )
@@ -67,6 +70,7 @@ def _review_url(version, fragment: str = "") -> str:
 # ---------------------------------------------------------------------------------------------------- pages
 @login_required
 def queue(request: HttpRequest) -> HttpResponse:
+    """The reviewers' queue, 50 versions a page; the view, team, kind and title filters stay in the page links."""
     if not is_reviewer(request.user):
         raise PermissionDenied("The review queue is for reviewers.")
     form = QueueFilterForm(request.GET or None, teams=queue_teams())
@@ -74,10 +78,19 @@ def queue(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         filters = QueueFilters(view=form.cleaned_data["view"] or "waiting", team=form.cleaned_data["team"],
                                kind=form.cleaned_data["kind"], q=form.cleaned_data["q"].strip())
-    versions = review_queue(request.user, filters)[:200]
+    now, sla = timezone.now(), review_sla_hours()
+    counts = queue_counts(request.user, now=now)
+    unfiltered = not (filters.team or filters.kind or filters.q)
+    # The tab's count is the paginator's, when no other filter narrows the view: no COUNT(*) of its own.
+    known = counts.get(filters.view) if unfiltered else None
+    decided = filters.view == "decided"
+    versions = queue_page_values(review_queue(request.user, filters, now=now), decided=decided)
+    page = paginate(request, versions, count=known)
     return render(request, "review/queue.html", {
-        "rows": queue_rows(versions), "form": form, "filters": filters, "views": QUEUE_VIEWS,
-        "counts": queue_counts(request.user), "sla_hours": review_sla_hours(),
+        "rows": queue_rows(page.object_list, now=now, sla=sla, decided=decided), "page_obj": page,
+        "form": form, "filters": filters, "views": QUEUE_VIEWS, "counts": counts, "sla_hours": sla,
+        "decided_view": decided,
+        "back": request.get_full_path(),  # where a row's Claim button comes back to
     })
 
 

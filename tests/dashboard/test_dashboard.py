@@ -39,12 +39,50 @@ def _queries(client, url) -> int:
 
 
 def test_dashboard_query_count_does_not_grow_with_10000_listings(client, admin_user, team_a):
+    from listings.dashboard.metrics import forget_metrics
+
     client.force_login(admin_user)
     url = reverse("dashboard")
     _grow(team_a, 10)
-    small = _queries(client, url)
+    small = _queries(client, url)  # computed: the cache starts empty
     _grow(team_a, 10_000)
+    forget_metrics()
     assert _queries(client, url) == small
+
+
+def test_dashboard_figures_are_cached_for_a_minute(client, admin_user, team_a):
+    from listings.dashboard import metrics
+
+    client.force_login(admin_user)
+    url = reverse("dashboard")
+    _grow(team_a, 3)
+    computed = _queries(client, url)
+    _grow(team_a, 2)
+    cached = _queries(client, url)
+    response = client.get(url)
+    assert cached < computed  # the figures came from the cache: only the request's own queries are left
+    assert {b.label: b.value for b in response.context["outcomes"]}["Problems found"] == 3  # as computed
+    assert b"data-testid=\"metrics-as-of\"" in response.content and b"refreshed every 60 s" in response.content
+    metrics.forget_metrics()  # what an expired entry does
+    response = client.get(url)
+    assert {b.label: b.value for b in response.context["outcomes"]}["Problems found"] == 5
+
+
+def test_dashboard_works_when_the_cache_does_not(client, admin_user, team_a, monkeypatch):
+    from listings.dashboard import metrics
+
+    class Down:
+        def get(self, *a, **k):
+            raise ConnectionError("cache down")
+
+        set = delete = get
+
+    monkeypatch.setattr(metrics, "cache", Down())
+    _grow(team_a, 2)
+    client.force_login(admin_user)
+    response = client.get(reverse("dashboard"))
+    assert response.status_code == 200
+    assert {b.label: b.value for b in response.context["outcomes"]}["Problems found"] == 2
 
 
 def test_dashboard_counts_and_top_rules(client, admin_user, team_a):

@@ -58,6 +58,60 @@ def test_listing_list_shows_only_my_teams(client, listing, alice, charlie, team_
     assert listing.title in body and other.title not in body
 
 
+def _rows(body: str) -> list[str]:
+    """The titles of the listing list's rows, in order."""
+    import re
+
+    return re.findall(r'<tr data-testid="listing-row">\s*<td><a href="[^"]+">([^<]+)</a>', body)
+
+
+def _bulk_listings(team, n: int, *, status: str = "draft", prefix: str = "Row", minutes: int = 0) -> None:
+    """``n`` listings, ``{prefix} 000`` the most recently updated; ``minutes`` shifts them all into the past."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from listings.models import Listing
+
+    now = timezone.now() - timedelta(minutes=minutes)
+    Listing.objects.bulk_create(
+        Listing(team=team, kind="model_package", status=status, title=f"{prefix} {i:03}",
+                updated_at=now - timedelta(minutes=2 * i)) for i in range(n))
+
+
+def test_listing_list_shows_50_a_page_newest_first(client, alice, team_a):
+    _bulk_listings(team_a, 60)
+    client.force_login(alice)
+    url = reverse("listing-list")
+    body = client.get(url).content.decode()
+    assert _rows(body) == [f"Row {i:03}" for i in range(50)]
+    assert "1–50 of 60 listings" in body and 'href="?page=2" rel="next"' in body
+    second = client.get(url, {"page": 2}).content.decode()
+    assert _rows(second) == [f"Row {i:03}" for i in range(50, 60)]  # the next rows, none twice
+    assert "51–60 of 60 listings" in second and 'href="?page=1" rel="prev"' in second and 'rel="next"' not in second
+    assert _rows(client.get(url, {"page": 99}).content.decode()) == _rows(second)  # past the end: the last page
+    assert _rows(client.get(url, {"page": "x"}).content.decode()) == _rows(body)  # not a number: the first
+
+
+def test_listing_list_pages_keep_the_status_filter(client, alice, team_a):
+    _bulk_listings(team_a, 55, status="approved", prefix="Approved")
+    _bulk_listings(team_a, 55, status="draft", prefix="Draft", minutes=1)  # interleaved with the approved ones
+    client.force_login(alice)
+    url = reverse("listing-list")
+    body = client.get(url, {"status": "approved"}).content.decode()
+    assert _rows(body) == [f"Approved {i:03}" for i in range(50)]
+    assert 'href="?status=approved&amp;page=2" rel="next"' in body  # the page link keeps the filter
+    assert "1–50 of 55 listings" in body
+    second = client.get(url, {"status": "approved", "page": 2}).content.decode()
+    assert _rows(second) == [f"Approved {i:03}" for i in range(50, 55)]
+    assert 'href="?status=approved&amp;page=1" rel="prev"' in second
+    assert 'aria-current="page" data-testid="status-filter-approved"' in second  # the tab stays chosen
+    unfiltered = client.get(url, {"page": 2}).content.decode()
+    assert _rows(unfiltered)[:2] == ["Approved 025", "Draft 025"] and "51–100 of 110 listings" in unfiltered
+    assert 'data-testid="status-filter-draft">Draft <span class="count">55</span>' in unfiltered
+    assert _rows(client.get(url, {"status": "bogus"}).content.decode()) == _rows(client.get(url).content.decode())
+
+
 def test_create_form_shows_aws_limit_next_to_the_field(client, alice, team_a):
     client.force_login(alice)
     response = client.post(reverse("listing-create"), {"team": team_a.pk, "kind": "model_package", "title": "x" * 73,

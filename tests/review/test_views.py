@@ -228,3 +228,68 @@ def test_the_queue_does_not_query_per_row(client, team_a, alice, rita):
         body = client.get(reverse("review-queue")).content.decode()
     assert body.count('data-testid="queue-row"') == 6
     assert len(more.captured_queries) == len(few.captured_queries)
+
+
+def _queue(team, owner, n: int, *, kind: str = "model_package", minutes: int = 0) -> None:
+    """``n`` versions waiting for review, ``{kind} 000`` submitted first (the queue's top row)."""
+    from listings.models import Listing, ListingVersion
+
+    listings = Listing.objects.bulk_create(
+        Listing(team=team, kind=kind, status="submitted", title=f"{kind} {i:03}", created_by=owner) for i in range(n))
+    start = timezone.now() - timedelta(minutes=minutes + 2 * n)
+    ListingVersion.objects.bulk_create(
+        ListingVersion(listing=listing, number=1, snapshot={}, content_hash="0" * 64, created_by=owner,
+                       created_at=start + timedelta(minutes=2 * i)) for i, listing in enumerate(listings))
+
+
+def _queue_titles(body: str) -> list[str]:
+    import re
+
+    return re.findall(r'<tr data-testid="queue-row"[^>]*>\s*<td><a href="[^"]+">([^<]+)</a>', body)
+
+
+def test_the_queue_shows_50_a_page_oldest_first(client, team_a, alice, rita):
+    _queue(team_a, alice, 55)
+    client.force_login(rita)
+    url = reverse("review-queue")
+    body = client.get(url).content.decode()
+    assert _queue_titles(body) == [f"model_package {i:03}" for i in range(50)]
+    assert "1–50 of 55 versions" in body and 'href="?page=2" rel="next"' in body
+    second = client.get(url, {"page": 2}).content.decode()
+    assert _queue_titles(second) == [f"model_package {i:03}" for i in range(50, 55)]
+    assert "51–55 of 55 versions" in second and 'rel="next"' not in second
+    assert 'name="next" value="/review/?page=2"' in second  # Claim comes back to the same page
+
+
+def test_the_queue_pages_keep_view_team_kind_and_title_filters(client, team_a, team_b, alice, charlie, rita):
+    _queue(team_a, alice, 60, kind="algorithm")
+    _queue(team_a, alice, 10, kind="model_package", minutes=1)
+    _queue(team_b, charlie, 5, kind="algorithm", minutes=2)
+    client.force_login(rita)
+    url = reverse("review-queue")
+    query = {"view": "waiting", "team": str(team_a.pk), "kind": "algorithm", "q": "algo"}
+    body = client.get(url, query).content.decode()
+    assert _queue_titles(body) == [f"algorithm {i:03}" for i in range(50)]
+    assert "1–50 of 60 versions" in body
+    link = f"?view=waiting&amp;team={team_a.pk}&amp;kind=algorithm&amp;q=algo&amp;page=2"
+    assert f'href="{link}" rel="next"' in body  # every filter rides along in the page links
+    second = client.get(url, {**query, "page": 2}).content.decode()
+    assert _queue_titles(second) == [f"algorithm {i:03}" for i in range(50, 60)]
+    assert f'<option value="{team_a.pk}" selected>Team A</option>' in second  # the form still shows the filters
+    assert 'value="algo"' in second
+    everything = client.get(url, {"page": 2}).content.decode()
+    assert len(_queue_titles(everything)) == 25 and "51–75 of 75 versions" in everything
+
+
+def test_the_decided_view_pages_newest_decision_first(client, team_a, alice, rita):
+    from listings.models import ListingVersion
+
+    _queue(team_a, alice, 52)
+    now = timezone.now()
+    for i, version in enumerate(ListingVersion.objects.order_by("created_at")):
+        ListingVersion.objects.filter(pk=version.pk).update(status="approved", decided_by=rita,
+                                                            decided_at=now - timedelta(minutes=i))
+    client.force_login(rita)
+    body = client.get(reverse("review-queue"), {"view": "decided", "page": 2}).content.decode()
+    assert _queue_titles(body) == ["model_package 050", "model_package 051"]
+    assert "by rita" in body and 'href="?view=decided&amp;page=1" rel="prev"' in body

@@ -81,6 +81,9 @@ ROUTES: dict[str, Route] = {
     "listing-timeline": Route("team"),
     "listing-section": Route("team", writes=WRITE),
     "listing-section-check": Route("team"),  # live checks while typing: nothing is saved
+    # Autosave keeps the form as typed, as the person's own draft: a write, so a viewer is refused.
+    "listing-section-draft": Route("team", writes=WRITE),
+    "listing-section-draft-discard": Route("team", writes=WRITE),
     "listing-section-rows": Route("team", writes=WRITE, algorithm=True),
     "listing-hyperparameters-export": Route("team", algorithm=True),
     "listing-hyperparameters-import": Route("team", writes=WRITE, algorithm=True),
@@ -250,7 +253,7 @@ def request_kwargs(found: Found, method: str, objects) -> dict:
         return {"data": b"hello", "content_type": "application/octet-stream", "HTTP_CONTENT_RANGE": "bytes 0-4/5"}
     if method == "PUT" and name != "api:v1:listing-section":
         return {"data": {}, "format": "json"} if api else {}
-    if name in ("listing-section", "listing-section-check"):
+    if name in ("listing-section", "listing-section-check", "listing-section-draft"):
         return {"data": _section_post(objects.listing, "product")}
     if name == "listing-section-rows":
         return {"data": {**_section_post(objects.algorithm, "hyperparameters"), "add_row": "hyperparameters"}}

@@ -36,6 +36,11 @@ class ApiView(GenericAPIView):
     # bodies are declared per method with ``extend_schema``.
     serializer_class = serializers.Serializer
 
+    def get_queryset(self):
+        # The browsable API asks a view that answers a list for its queryset, to draw filter forms. These views
+        # read through the team-scoped selectors instead and have no filter backends, so there is none.
+        return None
+
     def get_exception_handler(self):
         # Set here rather than only in settings, so the API's error body holds whatever the settings say.
         return api_exception_handler
