@@ -37,6 +37,40 @@ def run_panel_context(run: ValidationRun, *, current: bool) -> dict:
     return context
 
 
+PANEL_CACHE_KEY = "validation:run-panel:v1:"
+PANEL_CACHE_SECONDS = 7 * 24 * 3600  # only to let the cache forget runs nobody looks at: the key is the stamp
+
+
+def cached_run_panel_context(run: ValidationRun, *, current: bool, listing=None, can_open: bool = False) -> dict:
+    """``run_panel_context`` for the listing page, with the panel's body (``validation/_run_findings.html``:
+    the summary, the container sub-panel and every finding) rendered once per state of a finished run and
+    kept in the cache.
+
+    A finished run's findings and reports never change (a retry first makes it active again, with new
+    ``attempts``/``finished_at``), so the key is everything the fragment shows: the run's id, status, verdict,
+    finish time and attempts, the run it is compared with (``previous_finished_id``, from
+    ``selectors.latest_run_with_previous``), whether it matches the listing's content, and whether group
+    titles link to the section pages (``can_open``). Any write that changes one of these changes the key, so
+    the page never shows a stale panel. An active run is never cached (it polls itself). The fragment holds no
+    form and no CSRF token."""
+    from django.core.cache import cache
+    from django.template.loader import render_to_string
+
+    if run.is_active or not hasattr(run, "previous_finished_id") or run.finished_at is None:
+        return run_panel_context(run, current=current)
+    key = (f"{PANEL_CACHE_KEY}{run.pk}:{run.status}:{run.verdict}:{run.finished_at.timestamp()}:{run.attempts}:"
+           f"{run.previous_finished_id}:{int(bool(current))}:{int(bool(can_open))}")
+    html = cache.get(key)
+    if html is None:
+        context = run_panel_context(run, current=current)
+        html = render_to_string("validation/_run_findings.html", {
+            **context, "listing": listing, "can_edit": can_open, "editable": can_open})
+        cache.set(key, html, PANEL_CACHE_SECONDS)
+    from django.utils.safestring import mark_safe
+
+    return {"run": run, "run_is_current": current, "run_findings_html": mark_safe(html)}
+
+
 def _group_not_run(findings) -> list[dict]:
     """Checks skipped for one reason are one line ("26 checks not run: no container image is attached"),
     with their codes folded beneath — still never shown green."""

@@ -3,7 +3,7 @@ from __future__ import annotations
 import json
 import re
 
-from django.db.models import FilteredRelation, Q, Subquery
+from django.db.models import FilteredRelation, OuterRef, Q, Subquery
 from django.http import Http404
 
 from listings.models import Listing
@@ -15,6 +15,14 @@ _DIGEST = re.compile(r"^[0-9a-f]{64}$")
 
 def latest_run(listing: Listing) -> ValidationRun | None:
     return listing.validation_runs.order_by("-created_at").first()
+
+
+def latest_run_with_previous(listing: Listing) -> ValidationRun | None:
+    """``latest_run``, annotated with ``previous_finished_id``: the run ``previous_failed_keys`` compares it
+    with (the listing page keys its cached panel on it: one query for both)."""
+    previous = (ValidationRun.objects.filter(listing_id=OuterRef("listing_id"), created_at__lt=OuterRef("created_at"))
+                .exclude(verdict="").order_by("-created_at").values("pk")[:1])
+    return listing.validation_runs.annotate(previous_finished_id=Subquery(previous)).order_by("-created_at").first()
 
 
 def latest_run_for_content(listing: Listing, content_hash: str) -> ValidationRun | None:

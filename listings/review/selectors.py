@@ -83,6 +83,7 @@ def review_queue(user, filters: QueueFilters | None = None, *, now=None) -> Quer
 QUEUE_ROW_VALUES = (
     "id", "number", "status", "created_at", "decided_at", "validation_run_id",
     "listing__title", "listing__kind", "listing__team__name", "review__assignee", "review__assignee__username",
+    "validation_run__status", "validation_run__verdict",  # a finished run's counts never change: cached
 )
 
 
@@ -110,21 +111,39 @@ def queue_counts(user, *, now=None) -> dict[str, int]:
     )
 
 
+RUN_COUNTS_KEY = "review:run-counts:v1:"  # + the run's id: its findings' counts (never stale: they never change)
+RUN_COUNTS_SECONDS = 7 * 24 * 3600  # only to let the cache forget runs no page shows any more
+
+
 def queue_row_facts(versions) -> tuple[dict, dict]:
     """For the versions of one queue page (``queue_page_values``): ``{run_id: {"failed_error": n,
     "failed_warning": n, "not_run": n}}`` counted from the runs' findings, and ``{version_id: areas signed
-    off}``. Two queries whatever the page."""
+    off}``. At most two queries whatever the page; one when every run's counts are in the cache."""
+    from django.core.cache import cache
+
     from validation.models import Finding
 
     run_ids = {v["validation_run_id"] for v in versions if v["validation_run_id"]}
+    # A finished run's findings never change (only a running or failed run is retried, its findings dropped):
+    # their counts are kept in the cache under the run's id, and only the other runs are counted.
+    finished = {v["validation_run_id"] for v in versions if v["validation_run_id"]
+                and v.get("validation_run__status") == "succeeded" and v.get("validation_run__verdict")}
     summaries: dict = {}
-    if run_ids:
-        rows = (Finding.objects.filter(run_id__in=run_ids).exclude(outcome="passed")
+    if finished:
+        keys = {f"{RUN_COUNTS_KEY}{run_id}": run_id for run_id in finished}
+        summaries.update((keys[k], counts) for k, counts in cache.get_many(list(keys)).items())
+    missing = run_ids - summaries.keys()
+    if missing:
+        rows = (Finding.objects.filter(run_id__in=missing).exclude(outcome="passed")
                 .values_list("run_id", "outcome", "severity").annotate(n=Count("id")).order_by())
+        fresh: dict = {run_id: {} for run_id in missing}
         for run_id, outcome, severity, n in rows:
             key = f"failed_{severity}" if outcome == "failed" else outcome
-            counts = summaries.setdefault(run_id, {})
+            counts = fresh[run_id]
             counts[key] = counts.get(key, 0) + n
+        summaries.update(fresh)
+        if keep := {f"{RUN_COUNTS_KEY}{run_id}": fresh[run_id] for run_id in missing & finished}:
+            cache.set_many(keep, RUN_COUNTS_SECONDS)
     version_ids = [v["id"] for v in versions if v["status"] == VersionStatus.SUBMITTED]
     signed = dict(SectionApproval.objects.filter(version_id__in=version_ids).values_list("version_id")
                   .annotate(n=Count("id")).order_by()) if version_ids else {}

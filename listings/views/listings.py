@@ -22,8 +22,8 @@ from listings.sections import sections_for
 from listings.selectors import get_listing_for_user, listings_visible_to
 from listings.snapshot import build_snapshot, content_hash
 from listings.transitions import EDITABLE_STATUSES
-from validation.presenters import run_panel_context
-from validation.selectors import latest_run
+from validation.presenters import cached_run_panel_context
+from validation.selectors import latest_run_with_previous
 
 
 @login_required
@@ -104,7 +104,7 @@ def _detail_context(request: HttpRequest, listing) -> dict:
     snapshot = build_snapshot(listing)
     digest = content_hash(snapshot)
     statuses, overall = listing_completeness(snapshot, digest)
-    run = latest_run(listing)
+    run = latest_run_with_previous(listing)
     # The versions card shows no snapshot and no bundle manifest: that large JSON stays in the database.
     versions = (listing.versions.defer("snapshot").select_related("decided_by", "created_by")
                 .prefetch_related(Prefetch("bundles", queryset=SubmissionBundle.objects.defer("manifest"))))
@@ -115,7 +115,9 @@ def _detail_context(request: HttpRequest, listing) -> dict:
         "events": _timeline(listing),
     }
     if run is not None:
-        context.update(run_panel_context(run, current=run.content_hash == digest))
+        context.update(cached_run_panel_context(
+            run, current=run.content_hash == digest, listing=listing,
+            can_open=context["can_edit"] and context["editable"]))
     return context
 
 
