@@ -28,7 +28,6 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import status
 from rest_framework.exceptions import ParseError, ValidationError
 from rest_framework.parsers import BaseParser, MultiPartParser
-from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from listings.api.artifact_serializers import (
@@ -40,7 +39,7 @@ from listings.api.artifact_serializers import (
 )
 from listings.api.serializers import ErrorSerializer, api_url
 from listings.api.throttling import AnonThrottle, UserThrottle
-from listings.api.views.base import ApiView, errors
+from listings.api.views.base import ApiView, FileDownloadView, errors
 from listings.artifacts import limits, services
 from listings.artifacts.receiving import ScratchUploadHandler
 from listings.artifacts.sniff import served_content_type
@@ -246,13 +245,7 @@ class ArtifactDetailView(ApiView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class ArtifactDownloadView(ApiView):
-    # Errors are JSON; the file itself is a FileResponse, so any Accept header a download tool sends is fine.
-    renderer_classes = [JSONRenderer]
-
-    def perform_content_negotiation(self, request, force=False):
-        return super().perform_content_negotiation(request, force=True)
-
+class ArtifactDownloadView(FileDownloadView):
     @extend_schema(
         summary="Download an artifact's bytes",
         description="Streams the file, or — when artifacts are stored in S3 — redirects (302) to a short-lived "

@@ -6,6 +6,7 @@ from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
 from rest_framework.generics import GenericAPIView
 from rest_framework.parsers import JSONParser
+from rest_framework.renderers import JSONRenderer
 
 from listings.api.exceptions import api_exception_handler
 from listings.api.pagination import ApiPagination
@@ -44,3 +45,13 @@ class ApiView(GenericAPIView):
     def get_exception_handler(self):
         # Set here rather than only in settings, so the API's error body holds whatever the settings say.
         return api_exception_handler
+
+
+class FileDownloadView(ApiView):
+    """A view whose answer is a file (a ``FileResponse`` or a redirect to a presigned link). Its errors are
+    JSON, and any Accept header a download tool sends is fine."""
+
+    renderer_classes = [JSONRenderer]
+
+    def perform_content_negotiation(self, request, force=False):
+        return super().perform_content_negotiation(request, force=True)

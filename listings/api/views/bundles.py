@@ -6,11 +6,10 @@ from django.http import FileResponse, HttpResponseRedirect
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.exceptions import NotFound
-from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from listings.api.serializers import BundleSerializer
-from listings.api.views.base import ApiView, errors
+from listings.api.views.base import ApiView, FileDownloadView, errors
 from listings.errors import Conflict
 from listings.jobs import JobStatus
 from listings.selectors import get_bundle_for_user
@@ -25,13 +24,7 @@ class BundleDetailView(ApiView):
         return Response(BundleSerializer(bundle, context={"request": request}).data)
 
 
-class BundleDownloadView(ApiView):
-    # Errors are JSON; the zip itself is a FileResponse, so any Accept header a download tool sends is fine.
-    renderer_classes = [JSONRenderer]
-
-    def perform_content_negotiation(self, request, force=False):
-        return super().perform_content_negotiation(request, force=True)
-
+class BundleDownloadView(FileDownloadView):
     @extend_schema(
         summary="Download the bundle's zip",
         description="Streams the zip, or — when bundles are stored in S3 — redirects (302) to a short-lived "
