@@ -29,11 +29,14 @@ def _fresh_var_dir():
 
 
 @pytest.fixture(autouse=True)
-def _fresh_dashboard_figures():
-    """The dashboard keeps its figures in the cache (real Redis) for a minute: each test starts without them."""
+def _fresh_cached_figures():
+    """What the cache (real Redis) keeps for a while, not under its content's own key, is forgotten before each
+    test: the dashboard's figures (a minute) and the review queue's team filter (five minutes)."""
     from listings.dashboard.metrics import forget_metrics
+    from listings.review.selectors import forget_queue_teams
 
     forget_metrics()
+    forget_queue_teams()
     yield
 
 

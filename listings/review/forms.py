@@ -97,4 +97,4 @@ class QueueFilterForm(forms.Form):
 
     def __init__(self, *args, teams=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["team"].choices = [("", "Any team"), *((str(t.pk), t.name) for t in teams)]
+        self.fields["team"].choices = [("", "Any team"), *teams]  # selectors.queue_teams: (id, name)

@@ -20,8 +20,8 @@ from listings.review.selectors import areas_total, last_approved_before, previou
 # --------------------------------------------------------------------------------------------------- queue
 @dataclass
 class QueueRow:
-    """One row of the queue, flat and ready to print (listings/display.py): each value costs the template one
-    lookup, so a page of 50 rows renders in a few milliseconds."""
+    """One row of the queue, flat and ready to print (listings/display.py): only what the row shows, so that
+    the rendered row can be cached under these values (``queue_row_html``)."""
 
     id: object  # the version's
     number: int
@@ -32,16 +32,11 @@ class QueueRow:
     kind: str  # "Model package"
     url: str  # the review page
     claim_url: str
-    validation_run_id: object
-    assignee_id: object  # who has it, if anyone
-    assignee: str  # their user name
+    assignee: str  # the user name of who has it, if anyone
+    mine: bool  # the viewer has it
     decided_by: str
-    age: timedelta
-    due: object
     overdue: bool
     due_soon: bool
-    errors: int
-    warnings: int
     not_run: int
     to_look_at: int
     areas: int
@@ -49,6 +44,7 @@ class QueueRow:
     scope: str = ""  # the "To look at" cell when no number stands out: "All 8 sections", "Nothing changed", "—"
     age_label: str = ""  # "2 d 3 h"
     overdue_by: str = ""
+    due_in: str = ""  # when due soon: "5 h 20 min"
     submitted_iso: str = ""
     submitted_label: str = ""  # "2025-01-31 14:05"
     due_iso: str = ""
@@ -78,12 +74,12 @@ def _scope(status: str, to_look_at: int, areas: int) -> str:
     return "" if to_look_at else "Nothing changed"  # "": the template shows "<strong>n</strong> of m sections"
 
 
-def queue_rows(versions, *, now=None, sla: int | None = None, decided: bool = False) -> list[QueueRow]:
-    """The rows of one queue page (``selectors.queue_page_values``: one dict a version), with each version's
-    validation counts and sign-offs (two queries). ``decided``: the rows of the "decided" view, which shows
-    decisions rather than due times."""
+def queue_rows(versions, *, viewer, now=None, sla: int | None = None, decided: bool = False) -> list[QueueRow]:
+    """The rows of one queue page (``selectors.queue_page_values``: one dict a version) as ``viewer`` sees
+    them, with each version's validation counts (one query, or none: selectors.queue_run_counts). ``decided``: the rows of the
+    "decided" view, which shows decisions rather than due times."""
     from listings.display import iso, local, short, stamp, url_for_each
-    from listings.review.selectors import queue_row_facts
+    from listings.review.selectors import queue_run_counts
     from listings.templatetags.review_extras import span
 
     versions = list(versions)
@@ -91,7 +87,7 @@ def queue_rows(versions, *, now=None, sla: int | None = None, decided: bool = Fa
     sla = sla if sla is not None else review_sla_hours()
     soon = now + timedelta(hours=max(sla // 4, 1))
     tz = timezone.get_current_timezone()
-    summaries, signed = queue_row_facts(versions)
+    summaries = queue_run_counts(versions)
     review_url, claim_url = url_for_each("review-version"), url_for_each("review-claim")
     kinds, statuses = dict(ProductKind.choices), dict(VersionStatus.choices)
     rows = []
@@ -101,17 +97,18 @@ def queue_rows(versions, *, now=None, sla: int | None = None, decided: bool = Fa
         errors, warnings = summary.get("failed_error", 0), summary.get("failed_warning", 0)
         due = due_at(created_at, sla)
         areas = areas_total(kind)
-        to_look_at = max(areas - signed.get(v["id"], 0), 0)
+        to_look_at = max(areas - v["signed"], 0)
         waiting = status == "submitted"
         overdue = waiting and due < now
+        due_soon = waiting and now <= due < soon
         row = QueueRow(
             id=v["id"], number=v["number"], status=status, status_label=statuses.get(status, status),
             title=v["listing__title"], team=v["listing__team__name"], kind=kinds.get(kind, kind),
-            url=review_url(v["id"]), claim_url=claim_url(v["id"]), validation_run_id=run_id,
-            assignee_id=v["review__assignee"], assignee=v["review__assignee__username"] or "",
+            url=review_url(v["id"]), claim_url=claim_url(v["id"]),
+            assignee=v["review__assignee__username"] or "", mine=v["review__assignee"] == viewer.pk,
             decided_by=v.get("decided_by__username") or "",
-            age=now - created_at, due=due, overdue=overdue, due_soon=waiting and now <= due < soon,
-            errors=errors, warnings=warnings, not_run=summary.get("not_run", 0), to_look_at=to_look_at, areas=areas,
+            overdue=overdue, due_soon=due_soon, due_in=span(due - now) if due_soon else "",
+            not_run=summary.get("not_run", 0), to_look_at=to_look_at, areas=areas,
             badges=_badges(errors, warnings, bool(run_id)), scope=_scope(status, to_look_at, areas),
         )
         if decided:
@@ -124,6 +121,13 @@ def queue_rows(versions, *, now=None, sla: int | None = None, decided: bool = Fa
             row.due_iso, row.due_label = iso(due_local), short(due_local)
         rows.append(row)
     return rows
+
+
+def queue_row_html(rows: list[QueueRow], *, decided: bool = False) -> list:
+    """Each row's ``<tr>``, from the fragment cache when the row shows what it showed before."""
+    from listings.fragments import render_each
+
+    return render_each("review/_queue_row.html", [{"r": row, "decided_view": decided} for row in rows])
 
 
 # ------------------------------------------------------------------------------------------ re-review scope

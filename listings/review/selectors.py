@@ -8,7 +8,8 @@ from functools import cache
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
@@ -88,14 +89,37 @@ QUEUE_ROW_VALUES = (
 
 
 def queue_page_values(versions: QuerySet[ListingVersion], *, decided: bool = False):
-    """The queue's rows as dicts (``QUEUE_ROW_VALUES``; with who decided, in the "decided" view)."""
-    return versions.values(*QUEUE_ROW_VALUES, *(("decided_by__username",) if decided else ()))
+    """The queue's rows as dicts (``QUEUE_ROW_VALUES``, and ``signed``: the areas signed off; with who decided,
+    in the "decided" view). The sign-offs are counted by a subquery, which PostgreSQL runs for the rows of the
+    page only."""
+    signed = (SectionApproval.objects.filter(version=OuterRef("pk")).order_by().values("version")
+              .annotate(n=Count("pk")).values("n"))
+    return (versions.annotate(signed=Coalesce(Subquery(signed), 0))
+            .values(*QUEUE_ROW_VALUES, "signed", *(("decided_by__username",) if decided else ())))
 
 
-def queue_teams():
-    """Teams with at least one version: the queue's team filter."""
-    return (Team.objects.filter(Exists(ListingVersion.objects.filter(listing__team=OuterRef("pk"))))
-            .only("id", "name").order_by("name"))
+QUEUE_TEAMS_KEY = "review:queue-teams:v1"
+QUEUE_TEAMS_SECONDS = 5 * 60  # a renamed team shows under its new name within this; a new one at once
+
+
+def queue_teams() -> list[tuple[str, str]]:
+    """``(id, name)`` of the teams with at least one version, by name: the queue's team filter. Read on every
+    view of the queue, and changed only by a team's first submission (``forget_queue_teams``): cached."""
+    from django.core.cache import cache
+
+    teams = cache.get(QUEUE_TEAMS_KEY)
+    if teams is None:
+        teams = [(str(pk), name) for pk, name in
+                 Team.objects.filter(Exists(ListingVersion.objects.filter(listing__team=OuterRef("pk"))))
+                 .order_by("name").values_list("id", "name")]
+        cache.set(QUEUE_TEAMS_KEY, teams, QUEUE_TEAMS_SECONDS)
+    return teams
+
+
+def forget_queue_teams() -> None:
+    from django.core.cache import cache
+
+    cache.delete(QUEUE_TEAMS_KEY)
 
 
 def queue_counts(user, *, now=None) -> dict[str, int]:
@@ -115,10 +139,10 @@ RUN_COUNTS_KEY = "review:run-counts:v1:"  # + the run's id: its findings' counts
 RUN_COUNTS_SECONDS = 7 * 24 * 3600  # only to let the cache forget runs no page shows any more
 
 
-def queue_row_facts(versions) -> tuple[dict, dict]:
+def queue_run_counts(versions) -> dict:
     """For the versions of one queue page (``queue_page_values``): ``{run_id: {"failed_error": n,
-    "failed_warning": n, "not_run": n}}`` counted from the runs' findings, and ``{version_id: areas signed
-    off}``. At most two queries whatever the page; one when every run's counts are in the cache."""
+    "failed_warning": n, "not_run": n}}`` counted from the runs' findings. At most one query whatever the
+    page; none when every run's counts are in the cache."""
     from django.core.cache import cache
 
     from validation.models import Finding
@@ -144,10 +168,7 @@ def queue_row_facts(versions) -> tuple[dict, dict]:
         summaries.update(fresh)
         if keep := {f"{RUN_COUNTS_KEY}{run_id}": fresh[run_id] for run_id in missing & finished}:
             cache.set_many(keep, RUN_COUNTS_SECONDS)
-    version_ids = [v["id"] for v in versions if v["status"] == VersionStatus.SUBMITTED]
-    signed = dict(SectionApproval.objects.filter(version_id__in=version_ids).values_list("version_id")
-                  .annotate(n=Count("id")).order_by()) if version_ids else {}
-    return summaries, signed
+    return summaries
 
 
 @cache
@@ -167,6 +188,13 @@ def previous_versions(version: ListingVersion) -> QuerySet[ListingVersion]:
 
 def last_approved_before(version: ListingVersion) -> ListingVersion | None:
     return previous_versions(version).filter(status=VersionStatus.APPROVED).first()
+
+
+def review_note_flags() -> dict:
+    """Annotations for the listing page's query: whether the listing has any review thread or waiver. Most
+    listings have neither, and then the review card asks nothing more (``listing_review_comments``)."""
+    return {"has_threads": Exists(ReviewComment.objects.filter(listing=OuterRef("pk"), parent__isnull=True)),
+            "has_waivers": Exists(Waiver.objects.filter(listing=OuterRef("pk")))}
 
 
 def threads_of(listing: Listing) -> list[ReviewComment]:

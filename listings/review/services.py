@@ -30,6 +30,7 @@ from listings.permissions import can_edit, can_review, is_reviewer, role_in_team
 from listings.review.areas import area_hashes, area_of_anchor, areas_for
 from listings.review.gate import approval_blockers, finding_key, is_waivable
 from listings.review.policy import WAIVER_MAX_DAYS
+from listings.review.selectors import forget_queue_teams
 from listings.transitions import TransitionError, transition
 
 MAX_COMMENT_CHARS = 5000
@@ -60,6 +61,8 @@ def review_open(*, version: ListingVersion, actor) -> Review:
         assignee = None
     review = Review.objects.create(version=version, baseline=baseline, assignee=assignee,
                                    assigned_at=timezone.now() if assignee else None)
+    if baseline is None:  # perhaps the team's first version: the queue's team filter may gain it
+        transaction.on_commit(forget_queue_teams)
     carried, fresh = [], []
     hashes = area_hashes(version.snapshot, version.listing.kind)
     previous: dict[str, SectionApproval] = {}

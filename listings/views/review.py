@@ -24,7 +24,7 @@ from listings.review import services
 from listings.review.areas import areas_for
 from listings.review.forms import AssignForm, CommentForm, QueueFilterForm, ReplyForm, RequestChangesForm, WaiverForm
 from listings.review.policy import review_sla_hours
-from listings.review.presenters import compare, queue_rows, review_page_context
+from listings.review.presenters import compare, queue_row_html, queue_rows, review_page_context
 from listings.review.selectors import (
     QUEUE_VIEWS,
     QueueFilters,
@@ -86,8 +86,9 @@ def queue(request: HttpRequest) -> HttpResponse:
     decided = filters.view == "decided"
     versions = queue_page_values(review_queue(request.user, filters, now=now), decided=decided)
     page = paginate(request, versions, count=known)
+    rows = queue_rows(page.object_list, viewer=request.user, now=now, sla=sla, decided=decided)
     return render(request, "review/queue.html", {
-        "rows": queue_rows(page.object_list, now=now, sla=sla, decided=decided), "page_obj": page,
+        "rows": rows, "row_html": queue_row_html(rows, decided=decided), "page_obj": page,
         "form": form, "filters": filters, "views": QUEUE_VIEWS, "counts": counts, "sla_hours": sla,
         "decided_view": decided,
         "back": request.get_full_path(),  # where a row's Claim button comes back to

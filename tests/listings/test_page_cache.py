@@ -125,3 +125,30 @@ def test_queue_counts_of_each_run_are_its_own(client, ready_listing, alice, rita
 
     cache.delete(f"{RUN_COUNTS_KEY}{run.pk}")  # (findings of a finished run never change in the app)
     assert "1 warning" in client.get(reverse("review-queue")).content.decode()
+
+
+def test_a_first_submission_puts_its_team_in_the_queue_filter_at_once(
+        client, ready_listing, alice, rita, django_capture_on_commit_callbacks):
+    team = ready_listing.team
+    option = f'<option value="{team.pk}">{team.name}</option>'
+    client.force_login(rita)
+    assert option not in client.get(reverse("review-queue")).content.decode()  # no version yet: not offered
+    with django_capture_on_commit_callbacks(execute=True):  # the submission commits: the cached filter is dropped
+        submitted_version(ready_listing, alice)
+    assert option in client.get(reverse("review-queue")).content.decode()
+
+
+def test_cached_queue_rows_are_the_viewers_own(client, ready_listing, alice, rita, django_user_model):
+    """A row is cached under what it shows: the reviewer who claimed it sees "You", another reviewer their name."""
+    from django.contrib.auth.models import Group
+
+    version = submitted_version(ready_listing, alice)
+    review_services.review_claim(version=version, actor=rita)
+    other = django_user_model.objects.create_user("ruth", "ruth@example.com", "x" * 12)
+    other.groups.add(Group.objects.get_or_create(name="reviewers")[0])
+    client.force_login(rita)
+    assert "<strong>You</strong>" in client.get(reverse("review-queue")).content.decode()
+    client.force_login(other)
+    body = client.get(reverse("review-queue")).content.decode()
+    assert "<strong>You</strong>" not in body
+    assert re.search(r'<td class="nowrap">\s*rita\s*</td>', body)
