@@ -19,11 +19,14 @@ def listings_visible_to(user) -> QuerySet[Listing]:
     return Listing.objects.filter(team__memberships__user=user).select_related("team")
 
 
-def get_listing_for_user(user, listing_id) -> Listing:
+def get_listing_for_user(user, listing_id, **annotations) -> Listing:
+    """The listing, if the user's team owns it; ``annotations``: more facts read in the same query (the
+    listing page's ``review.selectors.review_note_flags``)."""
     try:
         # The membership row that makes it visible also says the user's role: the page's permission checks
         # (role_in_team) need no query of their own.
-        listing = listings_visible_to(user).annotate(my_role=F("team__memberships__role")).get(pk=listing_id)
+        listing = (listings_visible_to(user).annotate(my_role=F("team__memberships__role"), **annotations)
+                   .get(pk=listing_id))
     except (Listing.DoesNotExist, ValueError, ValidationError):
         raise Http404("No such listing.")
     remember_role(user, listing.team_id, listing.my_role)

@@ -117,12 +117,14 @@ def listing_review_comments(context, listing):
     from listings.review.services import can_comment
 
     request = context.get("request")
-    threads = thread_list(listing)
+    # The listing page read whether there is anything to show with the listing (review_note_flags).
+    threads = thread_list(listing) if getattr(listing, "has_threads", True) else []
+    waivers = list(waivers_of(listing)[:20]) if getattr(listing, "has_waivers", True) else []
     return {
         "listing": listing, "threads": threads, "request": request, "csrf_token": context.get("csrf_token"),
         "open_threads": sum(1 for t in threads if t.root.resolved_at is None),
         "can_write": can_comment(request.user, listing) if request else False,
-        "waivers": list(waivers_of(listing)[:20]), "back": request.path if request else "", "now": timezone.now(),
+        "waivers": waivers, "back": request.path if request else "", "now": timezone.now(),
     }
 
 

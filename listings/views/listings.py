@@ -19,6 +19,7 @@ from listings.models import EDITING_ROLES, ListingStatus, ProductKind, Submissio
 from listings.pagination import paginate
 from listings.permissions import can_create_listings, can_edit, is_reviewer
 from listings.sections import sections_for
+from listings.review.selectors import review_note_flags
 from listings.selectors import get_listing_for_user, listings_visible_to
 from listings.snapshot import build_snapshot, content_hash
 from listings.transitions import EDITABLE_STATUSES
@@ -123,7 +124,7 @@ def _detail_context(request: HttpRequest, listing) -> dict:
 
 @login_required
 def listing_detail(request: HttpRequest, listing_id) -> HttpResponse:
-    listing = get_listing_for_user(request.user, listing_id)
+    listing = get_listing_for_user(request.user, listing_id, **review_note_flags())
     return render(request, "listings/detail.html", _detail_context(request, listing))
 
 
