@@ -76,8 +76,8 @@ def _scope(status: str, to_look_at: int, areas: int) -> str:
 
 def queue_rows(versions, *, viewer, now=None, sla: int | None = None, decided: bool = False) -> list[QueueRow]:
     """The rows of one queue page (``selectors.queue_page_values``: one dict a version) as ``viewer`` sees
-    them, with each version's validation counts (one query, or none: selectors.queue_run_counts). ``decided``: the rows of the
-    "decided" view, which shows decisions rather than due times."""
+    them, with each version's validation counts (one query, or none: ``selectors.queue_run_counts``).
+    ``decided``: the rows of the "decided" view, which shows decisions rather than due times."""
     from listings.display import iso, local, short, stamp, url_for_each
     from listings.review.selectors import queue_run_counts
     from listings.templatetags.review_extras import span
