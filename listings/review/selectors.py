@@ -18,6 +18,7 @@ from listings.models import (
     ListingVersion,
     Membership,
     Notification,
+    Review,
     ReviewComment,
     SectionApproval,
     Team,
@@ -84,7 +85,6 @@ def review_queue(user, filters: QueueFilters | None = None, *, now=None) -> Quer
 QUEUE_ROW_VALUES = (
     "id", "number", "status", "created_at", "decided_at", "validation_run_id",
     "listing__title", "listing__kind", "listing__team__name", "review__assignee", "review__assignee__username",
-    "validation_run__status", "validation_run__verdict",  # a finished run's counts never change: cached
 )
 
 
@@ -123,16 +123,29 @@ def forget_queue_teams() -> None:
 
 
 def queue_counts(user, *, now=None) -> dict[str, int]:
+    """The queue tabs' counts: versions waiting, claimed by ``user``, unassigned, and past the SLA.
+
+    Written as SQL, like ``permissions.user_facts``: on every view of the queue, ``aggregate()`` spent three
+    times longer building this statement than the database spends answering it."""
+    from django.db import connection
+
     if not is_reviewer(user):
         return {}
-    waiting = ListingVersion.objects.filter(status=VersionStatus.SUBMITTED)
     overdue_before = (now or timezone.now()) - timedelta(hours=review_sla_hours())
-    return waiting.aggregate(
-        waiting=Count("pk"),
-        mine=Count("pk", filter=Q(review__assignee=user)),
-        unassigned=Count("pk", filter=Q(review__assignee__isnull=True)),
-        overdue=Count("pk", filter=Q(created_at__lt=overdue_before)),
+    q, version, review = connection.ops.quote_name, ListingVersion._meta, Review._meta
+    assignee = f"r.{q(review.get_field('assignee').column)}"
+    sql = (
+        f"SELECT COUNT(*), COUNT(*) FILTER (WHERE {assignee} = %s), COUNT(*) FILTER (WHERE {assignee} IS NULL),"
+        f" COUNT(*) FILTER (WHERE v.{q(version.get_field('created_at').column)} < %s)"
+        f" FROM {q(version.db_table)} v LEFT JOIN {q(review.db_table)} r"
+        f" ON r.{q(review.pk.column)} = v.{q(version.pk.column)}"
+        f" WHERE v.{q(version.get_field('status').column)} = %s"
     )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [user.pk, connection.ops.adapt_datetimefield_value(overdue_before),
+                             VersionStatus.SUBMITTED.value])
+        waiting, mine, unassigned, overdue = cursor.fetchone()
+    return {"waiting": waiting, "mine": mine, "unassigned": unassigned, "overdue": overdue}
 
 
 RUN_COUNTS_KEY = "review:run-counts:v1:"  # + the run's id: its findings' counts (never stale: they never change)
@@ -141,23 +154,23 @@ RUN_COUNTS_SECONDS = 7 * 24 * 3600  # only to let the cache forget runs no page 
 
 def queue_run_counts(versions) -> dict:
     """For the versions of one queue page (``queue_page_values``): ``{run_id: {"failed_error": n,
-    "failed_warning": n, "not_run": n}}`` counted from the runs' findings. At most one query whatever the
-    page; none when every run's counts are in the cache."""
+    "failed_warning": n, "not_run": n}}`` counted from the runs' findings. No query when every run's counts
+    are in the cache; else two (which of the others have finished, and their counts)."""
     from django.core.cache import cache
 
-    from validation.models import Finding
+    from validation.models import Finding, ValidationRun
 
     run_ids = {v["validation_run_id"] for v in versions if v["validation_run_id"]}
-    # A finished run's findings never change (only a running or failed run is retried, its findings dropped):
-    # their counts are kept in the cache under the run's id, and only the other runs are counted.
-    finished = {v["validation_run_id"] for v in versions if v["validation_run_id"]
-                and v.get("validation_run__status") == "succeeded" and v.get("validation_run__verdict")}
-    summaries: dict = {}
-    if finished:
-        keys = {f"{RUN_COUNTS_KEY}{run_id}": run_id for run_id in finished}
-        summaries.update((keys[k], counts) for k, counts in cache.get_many(list(keys)).items())
+    # A run that succeeded never changes again (only a running or failed run is retried, its findings dropped):
+    # its counts are kept in the cache under its id, and only the other runs are counted.
+    keys = {f"{RUN_COUNTS_KEY}{run_id}": run_id for run_id in run_ids}
+    summaries: dict = {keys[k]: counts for k, counts in cache.get_many(list(keys)).items()} if keys else {}
     missing = run_ids - summaries.keys()
     if missing:
+        # Which have finished, asked before their findings are counted: a run that finishes in between is
+        # counted in full and cached next time, never cached with part of its findings.
+        finished = set(ValidationRun.objects.filter(pk__in=missing, status="succeeded").exclude(verdict="")
+                       .values_list("pk", flat=True))
         rows = (Finding.objects.filter(run_id__in=missing).exclude(outcome="passed")
                 .values_list("run_id", "outcome", "severity").annotate(n=Count("id")).order_by())
         fresh: dict = {run_id: {} for run_id in missing}
