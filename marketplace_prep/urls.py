@@ -20,3 +20,5 @@ urlpatterns = [
     path("", include("listings.urls")),
     path("", include("validation.urls")),
 ]
+
+handler400 = "marketplace_prep.errors.bad_request"
