@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable, Mapping
 
 from validation.container import frameworks
-from validation.container.archive import ArchiveIndex, ImageError, index_members, open_layout
+from validation.container.archive import ArchiveIndex, ImageError, ImageLayout, LayerRef, index_members, open_layout
 from validation.container.content import CUDA_LIB, DRIVER, DRIVER_OK, ContentScanner, cache_kind
 from validation.container.downloads import scan_command
 from validation.container.instances import preferred_platforms
@@ -22,6 +22,8 @@ from validation.container.secrets import mask_text, scan_bytes, scan_env, scan_h
 from validation.container.walker import LayerWalker
 
 Progress = Callable[[int, int], None]
+NewWalker = Callable[[ImageReport, ReadLimits, ContentScanner, Callable[[int], None]], LayerWalker]
+ReadLayer = Callable[[LayerWalker, LayerRef, LayerReport], bool]  # False: stop the read here
 DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 _OFFLINE = ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE")
 _LISTED = 50  # paths listed per kind in the report (all are counted)
@@ -108,6 +110,18 @@ def _analyse(fd: int, listing: Mapping, progress: Progress | None, limits: ReadL
     size = os.fstat(fd).st_size
     ix = ArchiveIndex(fd, size, index_members(fd, size, limits, report.problems), limits)
     layout = open_layout(ix, preferred_platforms(listing))
+
+    def read_layer(walker: LayerWalker, ref: LayerRef, lr: LayerReport) -> bool:
+        walker.read(fd, ref, lr)
+        return True
+
+    analyse_layout(layout, LayerWalker, read_layer, progress, limits, report)
+
+
+def analyse_layout(layout: ImageLayout, new_walker: NewWalker, read_layer: ReadLayer, progress: Progress | None,
+                   limits: ReadLimits, report: ImageReport) -> None:
+    """Everything after the layout is known, whatever the source (archive or registry): config facts, every
+    layer through the walker, the summary. ``read_layer`` returns False to stop before the next layer."""
     report.format, report.repo_tags = layout.format, layout.repo_tags
     report.manifest_digest, report.config_digest = layout.manifest_digest, layout.config_digest
     report.platforms_available, report.notes = layout.platforms_available, list(layout.notes)
@@ -128,12 +142,13 @@ def _analyse(fd: int, listing: Mapping, progress: Progress | None, limits: ReadL
 
     offline = any(raw_env.get(k, "") not in ("", "0", "false") for k in _OFFLINE)
     scanner = ContentScanner(limits, _script_paths(report.config, raw_env), offline)
-    walker = LayerWalker(report, limits, scanner, meter)
+    walker = new_walker(report, limits, scanner, meter)
     for ref in layout.layers:
         lr = LayerReport(ref.index, ref.member.name, ref.digest, ref.diff_id, ref.media_type,
                          created_by=created[ref.index] if len(created) == len(layout.layers) else "")
         report.layers.append(lr)
-        walker.read(fd, ref, lr)
+        if not read_layer(walker, ref, lr):
+            break
         if progress:
             _tell(progress, state["done"], total)
     _summarise(report, walker, scanner, raw_env, secrets)

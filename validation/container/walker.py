@@ -6,7 +6,8 @@ import hashlib
 import heapq
 import posixpath
 import tarfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from functools import partial
 
 from validation.container.archive import LayerRef
 from validation.container.content import ContentScanner
@@ -15,6 +16,9 @@ from validation.container.limits import ReadLimits
 from validation.container.report import ImageReport, LayerReport, WastedFile
 from validation.container.streams import Guard, LayerBomb, LayerReadError, StreamStats, layer_bytes, sniff
 from validation.container.tarstream import ChunkSource, TarEntry, TarFormatError, TarReader, TarTruncated
+
+# ``streams.layer_bytes`` with its source (file offset or HTTP body) already bound: keyword arguments only.
+LayerBytes = Callable[..., Iterator[bytes]]
 
 _DEVICES = {tarfile.CHRTYPE: "character device", tarfile.BLKTYPE: "block device"}
 
@@ -108,13 +112,18 @@ class LayerWalker:
                                 f"{ref.declared_size:,}.", f"layer:{ref.index}", size=m.size,
                                 declared=ref.declared_size)
         compression = sniff(fd, m.offset, m.size)
+        self._walk_layer(ref, lr, compression, partial(layer_bytes, fd, m.offset, m.size))
+
+    def _walk_layer(self, ref: LayerRef, lr: LayerReport, compression: str, open_bytes: LayerBytes) -> None:
+        """Hash, decompress and walk one layer, then check its digests. ``open_bytes`` is ``streams.layer_bytes``
+        bound to where the blob comes from (archive or registry), so both sources share one walk."""
         lr.compression = compression
         blob, diff = self._hashers(ref, compression)
         diff_list = [h for h in diff.values() if all(h is not b for b in blob.values())]
         stats = StreamStats()
-        chunks = layer_bytes(fd, m.offset, m.size, compression=compression, blob_hashers=list(blob.values()),
-                             diff_hashers=diff_list, meter=self.meter, guard=Guard(self.limits, self._image_budget),
-                             stats=stats, limits=self.limits)
+        chunks = open_bytes(compression=compression, blob_hashers=list(blob.values()), diff_hashers=diff_list,
+                            meter=self.meter, guard=Guard(self.limits, self._image_budget), stats=stats,
+                            limits=self.limits)
         src = ChunkSource(chunks)
         reader = TarReader(src, max_ext=self.limits.max_header_ext)
         try:

@@ -10,11 +10,8 @@ Public API:
 - ``parse_reference``, ``Reference``, ``Credentials``, ``RegistryClient``, ``RegistryError``,
   ``ecr_credentials``, ``parse_ecr_host``.
 
-Two pieces are copies kept in step by hand: ``source._analyse_remote`` (= ``analysis._analyse`` after
-``open_layout``) and ``source.RemoteLayerWalker._read`` (= ``walker.LayerWalker._read`` with the blob read
-from HTTP instead of ``os.pread``). A seam in those two modules — ``_analyse`` taking an ``ImageLayout`` plus a
-"layer opener", and ``_read`` calling ``self._open_blob(fd, ref) -> (compression, region factory)`` — would
-let this package supply only the opener.
+Archive and registry share the analysis: ``source`` supplies the layout and the blob stream, and reuses
+``analysis.analyse_layout`` (config, layers, summary) and ``walker.LayerWalker._walk_layer`` (one layer).
 """
 
 from validation.container.registry.client import Credentials, RegistryClient, parse_challenges

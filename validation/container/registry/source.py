@@ -8,17 +8,17 @@ The seam: ``analysis._analyse`` opens an archive (``index_members`` → ``open_l
 summary, so a pushed image yields the report its archive would. Nothing is written to disk; memory per layer
 is a few chunks, as for archives.
 
-Kept in step by hand with ``analysis._analyse`` (after ``open_layout``) and ``walker.LayerWalker._read``;
-see the module docstring of the package for the small refactor that would remove the two copies.
+This module supplies only the registry side: the layout, the blob opener and the per-layer error policy;
+``analysis.analyse_layout`` and ``walker.LayerWalker._walk_layer`` do the rest for both sources.
 """
 
 from __future__ import annotations
 
 import tarfile
 from collections.abc import Callable, Iterator, Mapping
+from functools import partial
 
-from validation.container.analysis import (_OFFLINE, Progress, _CallbackError, _script_paths, _summarise, _tell,
-                                           config_facts)
+from validation.container.analysis import Progress, _CallbackError, analyse_layout
 from validation.container.archive import ImageLayout, LayerRef, Member
 from validation.container.content import ContentScanner
 from validation.container.instances import preferred_platforms
@@ -29,10 +29,8 @@ from validation.container.registry.errors import RegistryError
 from validation.container.registry.reference import Reference, parse_reference
 from validation.container.registry.transport import Deadline, RegistryOptions, Response
 from validation.container.report import ImageReport, LayerReport
-from validation.container.secrets import mask_text, scan_history
-from validation.container.streams import (_UNSUPPORTED, GZIP_MAGIC, ZSTD_MAGIC, Guard, LayerBomb, LayerReadError,
+from validation.container.streams import (_UNSUPPORTED, GZIP_MAGIC, ZSTD_MAGIC, Guard, LayerReadError,
                                           LayerTruncated, StreamStats, _gzip, _plain, _zstd)
-from validation.container.tarstream import ChunkSource, TarFormatError, TarReader, TarTruncated
 from validation.container.walker import LayerWalker
 
 # A registry failure after which no further layer can be read (the per-layer ones — a missing blob, a digest
@@ -142,42 +140,7 @@ class RemoteLayerWalker(LayerWalker):
                                     f"manifest says {size:,}.", f"layer:{ref.index}", size=length, declared=size)
             blob = BlobReader(resp, what)
             compression = sniff_blob(blob)
-            lr.compression = compression
-            hashers, diff = self._hashers(ref, compression)
-            diff_list = [h for h in diff.values() if all(h is not b for b in hashers.values())]
-            stats = StreamStats()
-            chunks = remote_layer_bytes(blob, size, compression=compression, blob_hashers=list(hashers.values()),
-                                        diff_hashers=diff_list, meter=self.meter,
-                                        guard=Guard(self.limits, self._image_budget), stats=stats, limits=self.limits)
-            src = ChunkSource(chunks)
-            reader = TarReader(src, max_ext=self.limits.max_header_ext)
-            try:
-                try:
-                    for entry in reader:
-                        self.entries += 1
-                        if self.entries > self.limits.max_entries:
-                            raise LayerBomb(f"more than {self.limits.max_entries:,} files in the image")
-                        lr.files += 1
-                        self._entry(entry, ref.index, reader)
-                except TarTruncated:
-                    raise
-                except TarFormatError as exc:
-                    self.report.problem("container.E001", f"Layer {ref.index} is not a valid tar stream: {exc}.",
-                                        f"layer:{ref.index}")
-                src.drain()
-            finally:
-                lr.size_uncompressed = stats.uncompressed
-            ok = True
-            checks = list(hashers.items()) + [(k, h) for k, h in diff.items() if k not in hashers]
-            for expected, h in checks:
-                got = f"{expected.split(':')[0]}:{h.hexdigest()}"
-                if got != expected:
-                    ok = False
-                    what_ = "blob" if expected in hashers else "uncompressed content (diff_id)"
-                    self.report.problem("container.E004", f"Layer {ref.index}: the {what_} is {got}, but the "
-                                        f"{'manifest' if expected in hashers else 'config'} says {expected}.",
-                                        f"layer:{ref.index}", expected=expected, actual=got)
-            lr.complete = ok and reader.ended_cleanly
+            self._walk_layer(ref, lr, compression, partial(remote_layer_bytes, blob, size))
         finally:
             resp.close()
 
@@ -286,31 +249,9 @@ def _analyse_remote(client: RegistryClient, image: RemoteImage, ref: Reference, 
     layout = _layout(image, ref)
     _check_sizes(layout, client.options)
     _check_blobs(client, layout, report)
-    report.format, report.repo_tags = layout.format, layout.repo_tags
-    report.manifest_digest, report.config_digest = layout.manifest_digest, layout.config_digest
-    report.platforms_available, report.notes = layout.platforms_available, list(layout.notes)
-    report.config, raw_env, config_secrets = config_facts(layout.config)
 
-    history = [h for h in layout.config.get("history") or [] if isinstance(h, dict)]
-    created = [mask_text(str(h.get("created_by", ""))) for h in history if not h.get("empty_layer")]
-    secrets = config_secrets + scan_history([str(h.get("created_by", "")) for h in history])
-
-    total = sum(lref.member.size for lref in layout.layers)
-    state = {"done": 0, "told": 0}
-
-    def meter(n: int) -> None:
-        state["done"] += n
-        if progress and state["done"] - state["told"] >= limits.progress_every:
-            state["told"] = state["done"]
-            _tell(progress, state["done"], total)
-
-    offline = any(raw_env.get(k, "") not in ("", "0", "false") for k in _OFFLINE)
-    scanner = ContentScanner(limits, _script_paths(report.config, raw_env), offline)
-    walker = RemoteLayerWalker(report, limits, scanner, meter, client)
-    for lref in layout.layers:
-        lr = LayerReport(lref.index, lref.member.name, lref.digest, lref.diff_id, lref.media_type,
-                         created_by=created[lref.index] if len(created) == len(layout.layers) else "")
-        report.layers.append(lr)
+    def read_layer(walker: LayerWalker, lref: LayerRef, lr: LayerReport) -> bool:
+        """A failed layer is a problem and the read goes on, unless the registry itself is gone (``FATAL``)."""
         try:
             walker.read(-1, lref, lr)
         except RegistryError as exc:
@@ -318,7 +259,8 @@ def _analyse_remote(client: RegistryClient, image: RemoteImage, ref: Reference, 
                            **exc.measured)
             if exc.code in FATAL:
                 report.notes.append(f"The read stopped at layer {lref.index} of {len(layout.layers)}.")
-                break
-        if progress:
-            _tell(progress, state["done"], total)
-    _summarise(report, walker, scanner, raw_env, secrets)
+                return False
+        return True
+
+    new_walker = partial(RemoteLayerWalker, client=client)
+    analyse_layout(layout, new_walker, read_layer, progress, limits, report)
