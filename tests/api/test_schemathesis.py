@@ -9,7 +9,6 @@ generated ids. Each example runs in a savepoint that is rolled back, so a DELETE
 from __future__ import annotations
 
 import os
-import time
 
 import pytest
 import schemathesis
@@ -39,9 +38,10 @@ PLAN = (
     (GenerationMode.NEGATIVE, "draft", 4),
     (GenerationMode.POSITIVE, "generated", 1),  # generated ids: the 404 paths
 )
-# FUZZ_SCALE=10 multiplies the examples for a longer hunt by hand (the budget grows with it).
+# FUZZ_SCALE=10 multiplies the examples for a longer hunt by hand.
 SCALE = max(1, int(os.environ.get("FUZZ_SCALE", "1")))
-BUDGET_SECONDS = 120 * SCALE  # about 40 s on an idle machine; the guard is against runaway generation
+# What bounds the run: at most this many examples, so requests, per operation (max_examples below).
+EXAMPLES_PER_OPERATION = sum(examples for _, _, examples in PLAN) * SCALE
 
 
 @pytest.fixture
@@ -94,7 +94,6 @@ def test_no_operation_answers_with_a_server_error(wsgi_app, variants):
     unsatisfiable: list[str] = []
     sent = {"count": 0}
     statuses: dict[str, set[int]] = {}
-    started = time.monotonic()
 
     def exercise(operation, mode, variant, examples):
         names = {p.name for p in operation.path_parameters}
@@ -131,15 +130,13 @@ def test_no_operation_answers_with_a_server_error(wsgi_app, variants):
     for operation in operations:
         for mode, variant, examples in PLAN:
             exercise(operation, mode, variant, examples)
-    elapsed = time.monotonic() - started
 
     assert not errors, f"{len(errors)} server error(s):\n" + "\n".join(dict.fromkeys(errors))
-    assert sent["count"] >= len(operations) * 5, sent
+    assert len(operations) * 5 <= sent["count"] <= len(operations) * EXAMPLES_PER_OPERATION, sent
     # The real ids make most operations succeed at least once (not only 400/404): the fuzzing reached the code.
     succeeded = [label for label, codes in statuses.items() if any(200 <= c < 300 for c in codes)]
     assert len(succeeded) >= 0.75 * len(operations), statuses
     assert not [u for u in unsatisfiable if "positive" in u], unsatisfiable
-    assert elapsed < BUDGET_SECONDS, f"{sent['count']} requests took {elapsed:.0f} s"
 
 
 

@@ -11,7 +11,6 @@ differs from what the page shows are touched, so a page with hundreds of instanc
 from __future__ import annotations
 
 import json
-import time
 
 import pytest
 from django.urls import reverse
@@ -150,7 +149,6 @@ def sections_of(snapshot: dict, kind: str) -> dict:
 
 @pytest.mark.parametrize("kind", ["model_package", "algorithm"])
 def test_seller_fills_a_complete_listing_through_the_forms(new_page, live_server, alice, kind):
-    started = time.monotonic()
     expected = fixture(kind)
     page = new_page(alice)
     listing = create_listing(page, kind, expected)
@@ -166,7 +164,6 @@ def test_seller_fills_a_complete_listing_through_the_forms(new_page, live_server
     assert "Overall 100% complete" in page.inner_text("nav.section-nav")
     assert page.locator("nav.section-nav .badge.error").count() == 0
     screenshot(page, f"forms-complete-{kind}")
-    assert time.monotonic() - started < 60
 
 
 def _error_at(page, name: str) -> str:

@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import pytest
 
+from tests.hang_guard import in_child
 from validation.checks import docs as docs_check
 from validation.checks.registry import REGISTRY, ArtifactFile, Subject
 from validation.findings import Outcome, Severity
-from validation.markdown_render import MAX_RENDER_CHARS, RENDER_BUDGET, markdown_links, render_cost, render_markdown
+from validation.markdown_render import (
+    MAX_RENDER_CHARS,
+    RENDER_BUDGET,
+    markdown_links,
+    render_cost,
+    render_markdown,
+)
 from validation.rules import docs as docs_rules
 
 RULES = {r.code: r for r in docs_rules.RULES}
@@ -113,19 +119,26 @@ def test_render_markdown_keeps_tables_and_code():
     assert '<code class="language-python">' in html
 
 
-@pytest.mark.parametrize("text", [">" * 100_000, "- " * 50_000 + "x", "[" * 100_000, "*" * 200_000])
-def test_render_markdown_survives_hostile_input(text):
-    started = time.monotonic()
-    html = render_markdown(text)
+@pytest.mark.parametrize("text, guard", [
+    (">" * 100_000, None),  # no guard of ours: Python-Markdown stops nesting block quotes near the recursion limit
+    ("- " * 50_000 + "x", "shortened"),
+    ("[" * 100_000, "plain"),
+    ("*" * 200_000, "shortened"),
+])
+def test_render_markdown_survives_hostile_input(text, guard):
+    html = in_child(render_markdown, text)
     assert isinstance(html, str)
-    assert time.monotonic() - started < 20
+    # Past MAX_RENDER_CHARS only the start is rendered; over RENDER_BUDGET the text is shown, not rendered.
+    assert (len(text) > MAX_RENDER_CHARS) == (guard == "shortened")
+    assert html.endswith("<p><em>(Preview shortened.)</em></p>") == (guard == "shortened")
+    assert (render_cost(text[:MAX_RENDER_CHARS]) > RENDER_BUDGET) == (guard == "plain")
+    assert html.startswith("<pre>") == (guard == "plain")
 
 
 def test_quadratic_markdown_is_shown_as_plain_text_quickly():
     text = "`[" * 5_000  # ~30 s in Python-Markdown
-    started = time.monotonic()
+    assert render_cost(text) == 5_000 * len(text) > RENDER_BUDGET  # so Python-Markdown is not run on it
     html = render_markdown(text)
-    assert time.monotonic() - started < 2
     assert html.startswith("<pre>") and "`[`[" in html
 
 
@@ -320,14 +333,19 @@ def test_no_documentation_files_no_findings():
     assert run("docs.documentation_files") == []
 
 
+def _codes_and_outcomes(names, listing) -> list:
+    return [(f.code, f.outcome) for name in names for f in run(name, listing)]
+
+
 @pytest.mark.parametrize("text", [
     "best " * 100_000, "F1" * 200_000, "[" * 100_000, "http://" * 50_000, "# input " * 50_000,
     "ml." * 100_000, ("a" * 50 + ". ") * 20_000,
 ])
-def test_hostile_listing_text_is_checked_quickly(text):
+def test_hostile_listing_text_is_checked_to_the_end(text):
     listing = with_product(long_description=text, highlights=[text[:500]])
     listing["version"]["usage_instructions"] = text
-    started = time.monotonic()
-    for name in ("docs.usage_instructions", "docs.listing_copy"):
-        run(name, listing)
-    assert time.monotonic() - started < 5
+    names = ("docs.usage_instructions", "docs.listing_copy")
+    findings = in_child(_codes_and_outcomes, names, listing)
+    assert {code for code, _ in findings} == {code for name in names for code in REGISTRY[name].codes}
+    failures = [code for code, result in findings if result == Outcome.FAILED]
+    assert max(failures.count(code) for code in failures) <= docs_check.MAX_REPORTED

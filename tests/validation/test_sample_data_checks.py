@@ -6,7 +6,6 @@ import csv
 import json
 import random
 import struct
-import time
 import tracemalloc
 import zlib
 from pathlib import Path
@@ -14,6 +13,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from tests.hang_guard import in_child
 from validation.checks import fastscan
 from validation.checks import sample_data as sd
 from validation.checks.registry import REGISTRY, ArtifactFile, Subject
@@ -333,10 +333,13 @@ def test_brackets_inside_strings_do_not_count():
 def test_hundred_thousand_deep_json_is_a_finding_not_a_crash(tmp_path):
     path = tmp_path / "deep.json"
     path.write_text("[" * 100_000 + "]" * 100_000)
-    started = time.monotonic()
+    limit = RULES["data.E011"].limit
     findings = check_one(path, "application/json")
-    assert time.monotonic() - started < 5
-    assert outcome(findings, "data.E011") == Outcome.FAILED
+    (deep,) = by_code(findings, "data.E011")
+    assert deep.outcome == Outcome.FAILED
+    # Found by counting brackets (no recursion), at the first one past the limit; the JSON parser never ran.
+    assert deep.measured["limit"] == limit and deep.location == f"file:deep.json:line 1:col {limit + 1}"
+    assert outcome(findings, "data.E008") == Outcome.NOT_RUN
 
 
 def test_jsonlines_bad_and_deep_records(tmp_path):
@@ -372,11 +375,12 @@ def test_truncated_png_and_jpeg(tmp_path):
 def test_decompression_bomb_png_is_refused_without_decoding(tmp_path):
     path = tmp_path / "bomb.png"
     path.write_bytes(png_header_only(100_000, 100_000))
-    started = time.monotonic()
     findings = check_one(path, "image/png")
-    assert time.monotonic() - started < 1
     (bad,) = by_code(findings, "data.E012")
     assert bad.outcome == Outcome.FAILED and bad.measured["width"] == 100_000
+    # Refused from the header's numbers, before Pillow opens the file (its own refusal reads "Refused to decode").
+    assert bad.message.startswith("The header claims 100000 x 100000") and bad.message.endswith("Not decoded.")
+    assert bad.measured["height"] == 100_000 and bad.measured["limit"] == RULES["data.E012"].limit
     assert outcome(findings, "data.E008") == Outcome.NOT_RUN
 
 
@@ -518,6 +522,10 @@ def test_large_files_are_streamed_in_bounded_memory(tmp_path, monkeypatch, conte
     assert peak < size / 4, f"peak {peak / MB:.1f} MB for a {size / MB:.0f} MB file"
 
 
+def _personal_data(text) -> list:
+    return list(sd.personal_data(text))
+
+
 @pytest.mark.parametrize("text", [
     "+1234567890123456789 " * 20_000,
     "+44 " * 50_000,
@@ -526,10 +534,9 @@ def test_large_files_are_streamed_in_bounded_memory(tmp_path, monkeypatch, conte
     "4111 " * 50_000,
     ("1" * 40 + " ") * 10_000,
 ])
-def test_personal_data_scan_is_linear_on_hostile_text(text):
-    started = time.monotonic()
-    list(sd.personal_data(text))
-    assert time.monotonic() - started < 2
+def test_personal_data_scan_finishes_on_hostile_text(text):
+    # None of these is an e-mail address, a phone number or a card number.
+    assert in_child(_personal_data, text) == []
 
 
 # --------------------------------------------------------------------------------------------------- fast paths
