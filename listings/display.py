@@ -6,6 +6,7 @@ that is most of the page's time. These do the same for a whole page at a fractio
 
 from __future__ import annotations
 
+import math
 import uuid
 from collections.abc import Callable
 from datetime import datetime
@@ -48,3 +49,9 @@ def short(value: datetime | None) -> str:
     if value is None:
         return ""
     return f"{_MONTHS[value.month - 1]} {value.day}, {value:%H:%M}"
+
+
+def megabytes(size: int) -> str:
+    """1 MB, 1.05 MB: rounded up, so a size just over a limit never reads as the limit itself."""
+    hundredths = math.ceil(size * 100 / (1024 * 1024))
+    return f"{hundredths / 100:.2f}".rstrip("0").rstrip(".") + " MB"

@@ -16,13 +16,13 @@ Discarding does (``listing.draft_discarded``), since it throws typed work away o
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from datetime import datetime
 
 from django.http import QueryDict
 from django.utils import timezone
 
+from listings.display import megabytes
 from listings.errors import NotAllowed, ServiceError
 from listings.events import record_event
 from listings.models import Listing, ListingSection, SectionDraft
@@ -65,12 +65,6 @@ def pairs_size(pairs: list[list[str]]) -> int:
     return sum(len(name.encode()) + len(value.encode()) for name, value in pairs)
 
 
-def _megabytes(size: int) -> str:
-    """1 MB, 1.05 MB: rounded up, so a size just over the limit never reads as the limit itself."""
-    hundredths = math.ceil(size * 100 / (1024 * 1024))
-    return f"{hundredths / 100:.2f}".rstrip("0").rstrip(".") + " MB"
-
-
 def section_draft_save(*, listing: Listing, actor, section: str, data: QueryDict) -> SectionDraft:
     """Keep what ``actor`` has typed into ``section``'s form so far, exactly as posted. Nothing is checked but
     who may edit and how much there is; the listing is not touched."""
@@ -85,8 +79,8 @@ def section_draft_save(*, listing: Listing, actor, section: str, data: QueryDict
     pairs = typed_pairs(data)
     size = pairs_size(pairs)
     if size > DRAFT_MAX_BYTES:
-        raise DraftTooLarge(f"Not autosaved: the form holds {_megabytes(size)} of text, more than the "
-                            f"{_megabytes(DRAFT_MAX_BYTES)} a draft keeps. Shorten the longest field, or save the "
+        raise DraftTooLarge(f"Not autosaved: the form holds {megabytes(size)} of text, more than the "
+                            f"{megabytes(DRAFT_MAX_BYTES)} a draft keeps. Shorten the longest field, or save the "
                             "section to keep it.")
     now = timezone.now()
     draft, _ = SectionDraft.objects.update_or_create(

@@ -15,14 +15,12 @@ from django.template.loader import render_to_string
 from django.urls import Resolver404, resolve
 from django.views import defaults
 
-
-def _megabytes(size: int) -> str:
-    return f"{size / (1024 * 1024):g} MB"
+from listings.display import megabytes
 
 
 def _refusal(exception) -> tuple[int, str] | None:
     if isinstance(exception, RequestDataTooBig):
-        return 413, (f"What this form sent is larger than the {_megabytes(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)} a "
+        return 413, (f"What this form sent is larger than the {megabytes(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)} a "
                      "form may send, so nothing was saved. Shorten the longest text (a pasted file, perhaps); "
                      "files go on the listing's Files page, where large uploads are taken in parts.")
     if isinstance(exception, (TooManyFieldsSent, TooManyFilesSent)):

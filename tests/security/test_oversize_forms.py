@@ -27,7 +27,7 @@ def test_a_section_form_over_the_limit_gets_a_page_that_says_so_and_saves_nothin
     response = client.post(reverse("listing-section", args=[listing.id, "product"]), _flat(data))
     assert response.status_code == 413
     body = response.content.decode()
-    assert "larger than the 0.0625 MB a form may send, so nothing was saved" in body
+    assert "larger than the 0.07 MB a form may send, so nothing was saved" in body
     assert "Files page" in body and "Back button" in body
     assert _product(listing) == before
 
