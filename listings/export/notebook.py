@@ -130,6 +130,29 @@ for uri in S3Downloader.list(transformer.output_path):
 """
 
 
+def _batch_and_clean_up(c: _Cells, *, batch: list[Sample], content_type: str, accept: str, number: int,
+                        source: str, delete: str) -> None:
+    """The notebook's last two sections, the same for both kinds: a batch transform of the batch samples from
+    ``source`` (the model or the estimator), then deleting the model (``delete``) and unsubscribing."""
+    c.md(f"""
+## {number}. Perform batch inference
+
+The batch transform reads these files from `data/input/batch` ({content_type}); its output should match
+`data/output/batch`:
+
+{_bullets(batch, "input/batch")}
+""")
+    c.code(_batch_upload_code(batch) + f"""
+transformer = {source}.transformer(1, batch_transform_inference_instance_type, accept={py(accept)})
+transformer.transform(batch_input, content_type=content_type, split_type={py(_SPLIT.get(content_type, "None"))})
+transformer.wait()
+""")
+    c.code(_SHOW_BATCH)
+    c.md(f"## {number + 1}. Clean up\n\n### A. Delete the model")
+    c.code(delete)
+    c.md(_UNSUBSCRIBE)
+
+
 def _intro(c: _Cells, snapshot: dict[str, Any], *, what: str, steps: list[str]) -> None:
     product = snapshot.get("product") or {}
     version = snapshot.get("version") or {}
@@ -220,23 +243,8 @@ model.deploy(1, real_time_inference_instance_type, endpoint_name=model_name)
 model.sagemaker_session.delete_endpoint(model_name)
 model.sagemaker_session.delete_endpoint_config(model_name)
 """)
-    c.md(f"""
-## 3. Perform batch inference
-
-The batch transform reads these files from `data/input/batch` ({content_type}); its output should match
-`data/output/batch`:
-
-{_bullets(batch, "input/batch")}
-""")
-    c.code(_batch_upload_code(batch) + f"""
-transformer = model.transformer(1, batch_transform_inference_instance_type, accept={py(accept)})
-transformer.transform(batch_input, content_type=content_type, split_type={py(_SPLIT.get(content_type, "None"))})
-transformer.wait()
-""")
-    c.code(_SHOW_BATCH)
-    c.md("## 4. Clean up\n\n### A. Delete the model")
-    c.code("model.delete_model()")
-    c.md(_UNSUBSCRIBE)
+    _batch_and_clean_up(c, batch=batch, content_type=content_type, accept=accept, number=3, source="model",
+                        delete="model.delete_model()")
     return c
 
 
@@ -277,7 +285,7 @@ def _algorithm(snapshot: dict[str, Any], entries: list[ArtifactEntry], *, name: 
     tune = bool(objectives and tunable)
     steps = ["Subscribe to the algorithm", "Prepare dataset", "Train a model", "Deploy model and verify results"]
     steps += (["Tune your model (optional)"] if tune else []) + ["Perform batch inference", "Clean up"]
-    n_batch, n_clean = len(steps) - 1, len(steps)
+    n_batch = len(steps) - 1  # the clean-up section follows it
 
     c = _Cells()
     _intro(c, snapshot, what="algorithm", steps=steps)
@@ -363,23 +371,8 @@ tuner = HyperparameterTuner(
 )
 tuner.fit(training_inputs)
 """)
-    c.md(f"""
-## {n_batch}. Perform batch inference
-
-The batch transform reads these files from `data/input/batch` ({content_type}); its output should match
-`data/output/batch`:
-
-{_bullets(batch, "input/batch")}
-""")
-    c.code(_batch_upload_code(batch) + f"""
-transformer = estimator.transformer(1, batch_transform_inference_instance_type, accept={py(accept)})
-transformer.transform(batch_input, content_type=content_type, split_type={py(_SPLIT.get(content_type, "None"))})
-transformer.wait()
-""")
-    c.code(_SHOW_BATCH)
-    c.md(f"## {n_clean}. Clean up\n\n### A. Delete the model")
-    c.code("transformer.delete_model()")
-    c.md(_UNSUBSCRIBE)
+    _batch_and_clean_up(c, batch=batch, content_type=content_type, accept=accept, number=n_batch,
+                        source="estimator", delete="transformer.delete_model()")
     return c
 
 
